@@ -1,0 +1,162 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the binary reads from the environment, parsed once at
+// start. Every variable is documented in README.md.
+type config struct {
+	DatabaseURL        string
+	Addr               string
+	BaseURL            *url.URL
+	Env                string
+	SessionSecret      []byte
+	LogLevel           slog.Level
+	LogFormat          string
+	TrustedProxies     []*net.IPNet
+	DBMaxOpenConns     int
+	DBMaxIdleConns     int
+	DBStatementTimeout time.Duration
+	MaxBodyBytes       int64
+	ShutdownTimeout    time.Duration
+	ShutdownDelay      time.Duration
+	DevLogin           bool
+}
+
+// configError names the variable that was wrong and why.
+type configError struct{ Var, Reason string }
+
+func (e *configError) Error() string { return fmt.Sprintf("config: %s %s", e.Var, e.Reason) }
+
+func (c *config) production() bool { return c.Env == "production" }
+
+// loadConfig reads the environment through getenv so tests can pass a map.
+func loadConfig(getenv func(string) string) (*config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &config{
+		DatabaseURL: get("DATABASE_URL", ""),
+		Addr:        get("CROWDWISE_ADDR", ":8080"),
+		Env:         get("CROWDWISE_ENV", "development"),
+	}
+	if c.DatabaseURL == "" {
+		return nil, &configError{"DATABASE_URL", "is required (e.g. postgres://user:pass@localhost:5432/crowdwise)"}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, &configError{"DATABASE_URL", "must be a postgres:// URL"}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, &configError{"CROWDWISE_ADDR", "must be host:port or :port"}
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return nil, &configError{"CROWDWISE_ENV", `must be "development" or "production"`}
+	}
+	base, err := url.Parse(get("BASE_URL", "http://localhost:8080"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || (base.Path != "" && base.Path != "/") || base.RawQuery != "" {
+		return nil, &configError{"BASE_URL", "must be an absolute http(s) URL without a path, e.g. https://ideas.example.com"}
+	}
+	base.Path = ""
+	c.BaseURL = base
+
+	if s := getenv("SESSION_SECRET"); s != "" {
+		if len(s) < 32 {
+			return nil, &configError{"SESSION_SECRET", "must be at least 32 bytes"}
+		}
+		c.SessionSecret = []byte(s)
+	} else if c.production() {
+		return nil, &configError{"SESSION_SECRET", "is required in production (at least 32 random bytes)"}
+	} else {
+		b := make([]byte, 32)
+		rand.Read(b)
+		c.SessionSecret = []byte(base64.RawURLEncoding.EncodeToString(b))
+	}
+
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		return nil, &configError{"LOG_LEVEL", "must be debug, info, warn or error"}
+	}
+	defFormat := "text"
+	if c.production() {
+		defFormat = "json"
+	}
+	c.LogFormat = get("LOG_FORMAT", defFormat)
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, &configError{"LOG_FORMAT", `must be "text" or "json"`}
+	}
+
+	for _, cidr := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		if !strings.Contains(cidr, "/") {
+			if ip := net.ParseIP(cidr); ip != nil && ip.To4() != nil {
+				cidr += "/32"
+			} else {
+				cidr += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return nil, &configError{"TRUSTED_PROXIES", fmt.Sprintf("has %q, which is not a CIDR (e.g. 10.0.0.0/8)", cidr)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+
+	ints := []struct {
+		key      string
+		def      int64
+		min, max int64
+		dst      func(int64)
+	}{
+		{"DB_MAX_OPEN_CONNS", 20, 1, 1000, func(v int64) { c.DBMaxOpenConns = int(v) }},
+		{"DB_MAX_IDLE_CONNS", 10, 0, 1000, func(v int64) { c.DBMaxIdleConns = int(v) }},
+		{"CROWDWISE_MAX_BODY_BYTES", 1 << 20, 1024, 1 << 30, func(v int64) { c.MaxBodyBytes = v }},
+	}
+	for _, it := range ints {
+		v, err := strconv.ParseInt(get(it.key, strconv.FormatInt(it.def, 10)), 10, 64)
+		if err != nil || v < it.min || v > it.max {
+			return nil, &configError{it.key, fmt.Sprintf("must be an integer from %d to %d", it.min, it.max)}
+		}
+		it.dst(v)
+	}
+
+	durations := []struct {
+		key, def string
+		dst      *time.Duration
+	}{
+		{"DB_STATEMENT_TIMEOUT", "30s", &c.DBStatementTimeout},
+		{"CROWDWISE_SHUTDOWN_TIMEOUT", "20s", &c.ShutdownTimeout},
+		{"CROWDWISE_SHUTDOWN_DELAY", "0s", &c.ShutdownDelay},
+	}
+	for _, d := range durations {
+		v, err := time.ParseDuration(get(d.key, d.def))
+		if err != nil || v < 0 {
+			return nil, &configError{d.key, `must be a duration such as "30s" or "2m"`}
+		}
+		*d.dst = v
+	}
+
+	switch v := strings.ToLower(get("CROWDWISE_DEV_LOGIN", "false")); v {
+	case "true", "1", "yes":
+		c.DevLogin = true
+	case "false", "0", "no":
+	default:
+		return nil, &configError{"CROWDWISE_DEV_LOGIN", `must be "true" or "false"`}
+	}
+	if c.DevLogin && c.production() {
+		return nil, &configError{"CROWDWISE_DEV_LOGIN", "must not be enabled when CROWDWISE_ENV=production"}
+	}
+	return c, nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/handlers"
+	"github.com/crowdwise/crowdwise/migrations"
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// server is the wiring of one serving process: config → logger → DB →
+// migrate → handlers → HTTP server, torn down in reverse on shutdown.
+type server struct {
+	cfg     *config
+	log     *slog.Logger
+	db      *gorm.DB
+	handler *handlers.Handler
+	http    *http.Server
+
+	// Background workers (mail, webhooks, …) run under workerCtx and are
+	// awaited through workers before the database closes.
+	workerCtx  context.Context
+	stopWorker context.CancelFunc
+	workers    sync.WaitGroup
+}
+
+func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.close()
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return s.run(ctx, ln)
+}
+
+func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, error) {
+	db, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	v, err := migrations.Up(ctx, models.SQLDB(db), logger)
+	if err != nil {
+		models.SQLDB(db).Close()
+		return nil, err
+	}
+	logger.Info("database ready", "schema_version", v)
+	h, err := handlers.New(handlers.Options{
+		BaseURL:        cfg.BaseURL,
+		Production:     cfg.production(),
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		TrustedProxies: cfg.TrustedProxies,
+		SessionSecret:  cfg.SessionSecret,
+		DevLogin:       cfg.DevLogin,
+		Version:        version,
+		SchemaVersion:  migrations.Latest(),
+	}, db, logger)
+	if err != nil {
+		models.SQLDB(db).Close()
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: logger, db: db, handler: h}
+	s.workerCtx, s.stopWorker = context.WithCancel(context.Background())
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// run serves on ln until ctx is cancelled, then drains: readiness turns 503,
+// after ShutdownDelay the listener closes, in-flight requests get up to
+// ShutdownTimeout to finish, workers stop and the database closes.
+func (s *server) run(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL.String(), "version", version)
+
+	select {
+	case err := <-errc:
+		s.close()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "delay", s.cfg.ShutdownDelay, "timeout", s.cfg.ShutdownTimeout)
+	s.handler.Drain()
+	time.Sleep(s.cfg.ShutdownDelay)
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("in-flight requests did not finish within %s", s.cfg.ShutdownTimeout)
+	}
+	s.close()
+	if err == nil {
+		s.log.Info("stopped cleanly")
+	}
+	return err
+}
+
+func (s *server) close() {
+	if s.stopWorker != nil {
+		s.stopWorker()
+		s.workers.Wait()
+	}
+	models.SQLDB(s.db).Close()
+}

@@ -1,0 +1,80 @@
+// Package handlers is the HTTP layer: routes, middleware, and handlers that
+// bind input, call one models operation and render a page or JSON.
+package handlers
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+)
+
+// Options is the part of the configuration the HTTP layer needs.
+type Options struct {
+	BaseURL        *url.URL
+	Production     bool
+	MaxBodyBytes   int64
+	TrustedProxies []*net.IPNet
+	SessionSecret  []byte
+	DevLogin       bool
+	Version        string
+	// SchemaVersion is the migration version this binary expects; /readyz
+	// reports 503 until the database has reached it.
+	SchemaVersion int64
+}
+
+// Handler owns the router and everything handlers need.
+type Handler struct {
+	opts     Options
+	db       *gorm.DB
+	log      *slog.Logger
+	echo     *echo.Echo
+	views    *viewSet
+	assets   *assets
+	metrics  *metrics
+	draining atomic.Bool
+}
+
+// New builds the router with every route and middleware.
+func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
+	h := &Handler{opts: opts, db: db, log: logger}
+	var err error
+	if h.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if h.views, err = loadViews(h.assets); err != nil {
+		return nil, err
+	}
+	if h.metrics, err = newMetrics(db); err != nil {
+		return nil, err
+	}
+	h.echo = echo.New()
+	h.echo.HideBanner = true
+	h.echo.HidePort = true
+	h.echo.HTTPErrorHandler = h.handleError
+	h.echo.IPExtractor = ipExtractor(opts.TrustedProxies)
+	h.routes(h.echo)
+	return h, nil
+}
+
+// ServeHTTP makes the Handler the server's http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.echo.ServeHTTP(w, r) }
+
+// Drain turns readiness off so load balancers stop sending new traffic while
+// in-flight requests finish.
+func (h *Handler) Drain() { h.draining.Store(true) }
+
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,13 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
+
+// randomToken returns n random bytes, URL-safe encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

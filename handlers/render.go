@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdwise/crowdwise/models"
+	"github.com/crowdwise/crowdwise/views"
+)
+
+// views holds one parsed template set per page, each with the layout and
+// every partial, parsed once at start.
+type viewSet struct {
+	pages map[string]*template.Template
+}
+
+// page is what every template receives as its dot.
+type page struct {
+	Title string
+	User  *models.User
+	CSRF  string
+	Path  string
+	Data  any
+}
+
+func loadViews(a *assets) (*viewSet, error) {
+	funcs := template.FuncMap{
+		"asset": a.url,
+		"year":  func() int { return time.Now().Year() },
+	}
+	names, err := fs.Glob(views.FS, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &viewSet{pages: map[string]*template.Template{}}
+	for _, name := range names {
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(views.FS, "layout.html", "partials/*.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("views: %s: %w", name, err)
+		}
+		v.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return v, nil
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (h *Handler) render(c echo.Context, status int, name string, p page) error {
+	t, ok := h.views.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no view %q", name)
+	}
+	p.Path = c.Request().URL.Path
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+

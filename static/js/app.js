@@ -1,0 +1,2 @@
+// Crowdwise: progressive enhancement only; every page works without this file.
+"use strict";
