@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": "postgres://u@localhost/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":8080" || cfg.BaseURL.String() != "http://localhost:8080" || cfg.Env != "development" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if len(cfg.SessionSecret) < 32 {
+		t.Errorf("development must generate a session secret, got %d bytes", len(cfg.SessionSecret))
+	}
+	if cfg.DBStatementTimeout != 30*time.Second || cfg.DBMaxOpenConns != 20 || cfg.MaxBodyBytes != 1<<20 {
+		t.Errorf("pool defaults: %+v", cfg)
+	}
+	if cfg.TrustedProxies != nil || cfg.DevLogin {
+		t.Errorf("trusted proxies and dev login must be off by default: %+v", cfg)
+	}
+
+	cfg, err = loadConfig(env(map[string]string{
+		"DATABASE_URL": "postgresql://u@db/x", "CROWDWISE_ENV": "production",
+		"SESSION_SECRET": strings.Repeat("k", 40), "BASE_URL": "https://ideas.example.com/",
+		"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7", "LOG_LEVEL": "debug", "DB_STATEMENT_TIMEOUT": "5s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL.String() != "https://ideas.example.com" || len(cfg.TrustedProxies) != 2 ||
+		cfg.TrustedProxies[1].String() != "192.168.1.7/32" || cfg.LogFormat != "json" || cfg.DBStatementTimeout != 5*time.Second {
+		t.Errorf("parsed: %+v", cfg)
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	good := map[string]string{"DATABASE_URL": "postgres://u@localhost/db"}
+	cases := []struct {
+		key, value string
+		extra      map[string]string
+	}{
+		{"DATABASE_URL", "", nil},
+		{"DATABASE_URL", "mysql://u@localhost/db", nil},
+		{"CROWDWISE_ADDR", "8080", nil},
+		{"BASE_URL", "localhost:8080", nil},
+		{"BASE_URL", "ftp://example.com", nil},
+		{"BASE_URL", "https://example.com/ideas", nil},
+		{"CROWDWISE_ENV", "staging", nil},
+		{"SESSION_SECRET", "short", nil},
+		{"SESSION_SECRET", "", map[string]string{"CROWDWISE_ENV": "production"}},
+		{"LOG_LEVEL", "loud", nil},
+		{"LOG_FORMAT", "xml", nil},
+		{"TRUSTED_PROXIES", "10.0.0.0/99", nil},
+		{"TRUSTED_PROXIES", "proxy.local", nil},
+		{"DB_MAX_OPEN_CONNS", "0", nil},
+		{"DB_MAX_OPEN_CONNS", "many", nil},
+		{"DB_STATEMENT_TIMEOUT", "10", nil},
+		{"DB_STATEMENT_TIMEOUT", "-1s", nil},
+		{"CROWDWISE_MAX_BODY_BYTES", "10", nil},
+		{"CROWDWISE_SHUTDOWN_TIMEOUT", "soon", nil},
+		{"CROWDWISE_DEV_LOGIN", "maybe", nil},
+		{"CROWDWISE_DEV_LOGIN", "true", map[string]string{"CROWDWISE_ENV": "production", "SESSION_SECRET": strings.Repeat("k", 32)}},
+	}
+	for _, tc := range cases {
+		kv := map[string]string{}
+		for k, v := range good {
+			kv[k] = v
+		}
+		for k, v := range tc.extra {
+			kv[k] = v
+		}
+		kv[tc.key] = tc.value
+		_, err := loadConfig(env(kv))
+		var ce *configError
+		if !errors.As(err, &ce) || ce.Var != tc.key {
+			t.Errorf("%s=%q: got %v, want an error naming %s", tc.key, tc.value, err, tc.key)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crowdwise/crowdwise/models/testdb"
+)
+
+func TestGracefulShutdownDrainsSlowRequest(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": testdb.URL(t), "CROWDWISE_SHUTDOWN_DELAY": "300ms"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A slow endpoint in front of the real router stands in for any long request.
+	entered, release := make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, "finished")
+	})
+	mux.Handle("/", s.handler)
+	s.http.Handler = mux
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		res, err := http.Get(base + "/slow")
+		if err != nil {
+			slow <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		slow <- result{status: res.StatusCode, body: string(b)}
+	}()
+	<-entered
+
+	cancel() // what SIGTERM does through signal.NotifyContext
+	// During the shutdown delay the listener is still open and says "not ready".
+	probe := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := probe.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz while shutting down = %d, want 503", res.StatusCode)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("server stopped with a request in flight: %v", err)
+	default:
+	}
+
+	close(release)
+	r := <-slow
+	if r.err != nil || r.status != 200 || r.body != "finished" {
+		t.Fatalf("in-flight request was cut: %+v", r)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run returned %v, want a clean stop", err)
+	}
+	if !strings.Contains(logs.String(), "stopped cleanly") {
+		t.Errorf("logs: %s", logs.String())
+	}
+	// The database handle is closed once the server stops.
+	if err := s.db.Exec("SELECT 1").Error; err == nil {
+		t.Error("database still open after shutdown")
+	}
+}
+
+func TestUnreachableDatabaseFailsWithOneClearLine(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens here now
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, env(map[string]string{
+		"DATABASE_URL": "postgres://crowdwise:secretpw@" + addr + "/crowdwise?sslmode=disable",
+	}), &stdout, &stderr)
+	if code == 0 {
+		t.Fatal("serve succeeded without a database")
+	}
+	out := strings.TrimSpace(stderr.String())
+	if strings.Count(out, "\n") != 0 || !strings.Contains(out, "database unreachable") {
+		t.Errorf("want one clear log line, got:\n%s", out)
+	}
+	if strings.Contains(out, "secretpw") || strings.Contains(out, "goroutine") {
+		t.Errorf("log leaks a password or a stack trace:\n%s", out)
+	}
+
+	stderr.Reset()
+	code = run(context.Background(), []string{"migrate"}, env(map[string]string{"DATABASE_URL": "not a url"}), &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "DATABASE_URL") {
+		t.Errorf("bad DATABASE_URL: code %d, %q", code, stderr.String())
+	}
+}
+
+func TestMigrateSeedAndVersionCommands(t *testing.T) {
+	dsn := testdb.EmptyURL(t)
+	var stdout, stderr bytes.Buffer
+	getenv := env(map[string]string{"DATABASE_URL": dsn})
+	for i := 0; i < 2; i++ {
+		if code := run(context.Background(), []string{"migrate"}, getenv, &stdout, &stderr); code != 0 {
+			t.Fatalf("migrate #%d = %d: %s", i+1, code, stderr.String())
+		}
+		if code := run(context.Background(), []string{"seed", "--demo"}, getenv, &stdout, &stderr); code != 0 {
+			t.Fatalf("seed #%d = %d: %s", i+1, code, stderr.String())
+		}
+	}
+	if code := run(context.Background(), []string{"seed"}, getenv, &stdout, &stderr); code == 0 {
+		t.Error("seed without --demo must fail")
+	}
+	if code := run(context.Background(), []string{"version"}, getenv, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "crowdwise dev") {
+		t.Errorf("version: %d %q", code, stdout.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, getenv, &stdout, &stderr); code != 2 {
+		t.Errorf("unknown command = %d, want 2", code)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
