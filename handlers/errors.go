@@ -44,7 +44,7 @@ func classify(err error) (int, apiError) {
 		}
 		return he.Code, apiError{Code: codeFor(he.Code), Message: msg}
 	}
-	for _, kind := range []error{models.ErrNotFound, models.ErrConflict, models.ErrForbidden, models.ErrUnauthorized, models.ErrRateLimited} {
+	for _, kind := range []error{models.ErrNotFound, models.ErrConflict, models.ErrForbidden, models.ErrUnauthorized, models.ErrRateLimited, models.ErrBadRequest} {
 		if errors.Is(err, kind) {
 			status, code := kindStatus(kind)
 			return status, apiError{Code: code, Message: kind.Error()}
@@ -65,6 +65,8 @@ func kindStatus(kind error) (int, string) {
 		return http.StatusUnauthorized, "unauthorized"
 	case models.ErrRateLimited:
 		return http.StatusTooManyRequests, "rate_limited"
+	case models.ErrBadRequest:
+		return http.StatusBadRequest, "bad_request"
 	}
 	return http.StatusInternalServerError, "internal"
 }

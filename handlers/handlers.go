@@ -21,7 +21,11 @@ type Options struct {
 	TrustedProxies []*net.IPNet
 	SessionSecret  []byte
 	DevLogin       bool
-	Version        string
+	Providers      []ProviderConfig
+	AdminEmails    []string
+	// SignInPerMinute limits sign-in starts and dev sign-ins per client IP.
+	SignInPerMinute int
+	Version         string
 	// SchemaVersion is the migration version this binary expects; /readyz
 	// reports 503 until the database has reached it.
 	SchemaVersion int64
@@ -29,19 +33,27 @@ type Options struct {
 
 // Handler owns the router and everything handlers need.
 type Handler struct {
-	opts     Options
-	db       *gorm.DB
-	log      *slog.Logger
-	echo     *echo.Echo
-	views    *viewSet
-	assets   *assets
-	metrics  *metrics
-	draining atomic.Bool
+	opts      Options
+	db        *gorm.DB
+	log       *slog.Logger
+	echo      *echo.Echo
+	views     *viewSet
+	assets    *assets
+	metrics   *metrics
+	providers *providerSet
+	draining  atomic.Bool
 }
 
 // New builds the router with every route and middleware.
 func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
+	if opts.SignInPerMinute <= 0 {
+		opts.SignInPerMinute = 10
+	}
+	for i := range opts.Providers {
+		opts.Providers[i].Label = opts.Providers[i].label()
+	}
 	h := &Handler{opts: opts, db: db, log: logger}
+	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

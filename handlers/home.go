@@ -7,5 +7,5 @@ import (
 )
 
 func (h *Handler) home(c echo.Context) error {
-	return h.render(c, http.StatusOK, "home", page{Title: "Ideas"})
+	return h.render(c, http.StatusOK, "home", h.page(c, "Ideas", nil))
 }

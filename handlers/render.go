@@ -22,11 +22,12 @@ type viewSet struct {
 
 // page is what every template receives as its dot.
 type page struct {
-	Title string
-	User  *models.User
-	CSRF  string
-	Path  string
-	Data  any
+	Title  string
+	User   *models.User
+	CSRF   string
+	Path   string
+	Data   any
+	Notice string
 }
 
 func loadViews(a *assets) (*viewSet, error) {
@@ -52,6 +53,21 @@ func loadViews(a *assets) (*viewSet, error) {
 	return v, nil
 }
 
+// page fills the parts of a page every template needs.
+func (h *Handler) page(c echo.Context, title string, data any) page {
+	return page{Title: title, User: currentUser(c), CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
+}
+
+// notices are the fixed messages a redirect may ask a page to show; the
+// query carries only the key, never text, so it cannot inject anything.
+var notices = map[string]string{
+	"linked":       "Account linked. You can now sign in with it too.",
+	"unlinked":     "Account unlinked.",
+	"saved":        "Saved.",
+	"signed-out":   "Signed out everywhere else.",
+	"role-changed": "Role updated.",
+}
+
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
 func (h *Handler) render(c echo.Context, status int, name string, p page) error {
@@ -67,4 +83,3 @@ func (h *Handler) render(c echo.Context, status int, name string, p page) error 
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
 }
-

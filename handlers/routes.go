@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"github.com/labstack/echo/v4"
+
+	"github.com/crowdwise/crowdwise/models"
 )
 
-// routes is the one place every URL is declared, grouped by who may call it.
+// routes is the one place every URL is declared, grouped by who may call it;
+// each group carries its access middleware.
 func (h *Handler) routes(e *echo.Echo) {
 	// Pre-router middleware runs for every request, including 404s and
 	// oversize bodies, so those are logged, counted and get the same headers.
@@ -15,15 +18,82 @@ func (h *Handler) routes(e *echo.Echo) {
 		h.securityHeaders,
 		h.bodyLimit(),
 	)
-	e.Use(h.gzip())
+	e.Use(h.gzip(), h.sessions, h.csrf())
 
-	// Operations: no sessions, no gzip of their own concern.
+	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
 	e.GET("/metrics", h.metricsHandler())
 	e.GET("/static/*", h.static)
 
-	// Public pages.
-	public := e.Group("")
+	signinLimit := h.perIPLimit(h.opts.SignInPerMinute)
+
+	public := group(e, "")
 	public.GET("/", h.home)
+	public.GET("/signin", h.signin)
+	public.GET("/auth/:provider", h.authStart, signinLimit)
+	public.GET("/auth/:provider/callback", h.authCallback)
+	public.POST("/auth/:provider/callback", h.authCallback)
+	public.POST("/signout", h.signout)
+	if h.opts.DevLogin {
+		public.POST("/auth/dev", h.authDev, signinLimit)
+	}
+
+	member := group(e, "", h.requireUser)
+	member.GET("/settings", h.settings)
+	member.POST("/settings/profile", h.settingsProfile)
+	member.POST("/settings/identities/:id/unlink", h.settingsUnlink)
+	member.POST("/settings/sessions/revoke", h.settingsRevokeSessions)
+	member.GET("/settings/export", h.settingsExport)
+	member.POST("/settings/delete", h.settingsDelete)
+
+	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
+	admin.GET("/users", h.adminUsers)
+	admin.POST("/users/:id/role", h.adminUserRole)
+
+	api := group(e, "/api/v1")
+	api.GET("/me", h.apiMe)
+
+	apiMember := group(e, "/api/v1", h.requireUser)
+	apiMember.PATCH("/me", h.apiUpdateMe)
+
+	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin))
+	apiAdmin.PUT("/users/:id/role", h.apiUserRole)
+}
+
+// routeGroup is a path prefix with middleware applied per route. Echo's own
+// Group installs catch-all 404 routes through its middleware, which would
+// send unknown URLs to the sign-in page; this does not.
+type routeGroup struct {
+	e      *echo.Echo
+	prefix string
+	mw     []echo.MiddlewareFunc
+}
+
+func group(e *echo.Echo, prefix string, mw ...echo.MiddlewareFunc) routeGroup {
+	return routeGroup{e, prefix, mw}
+}
+
+func (g routeGroup) add(method, path string, h echo.HandlerFunc, mw []echo.MiddlewareFunc) {
+	g.e.Add(method, g.prefix+path, h, append(append([]echo.MiddlewareFunc{}, mw...), g.mw...)...)
+}
+
+func (g routeGroup) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.add("GET", path, h, mw)
+}
+
+func (g routeGroup) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.add("POST", path, h, mw)
+}
+
+func (g routeGroup) PUT(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.add("PUT", path, h, mw)
+}
+
+func (g routeGroup) PATCH(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.add("PATCH", path, h, mw)
+}
+
+func (g routeGroup) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.add("DELETE", path, h, mw)
 }

@@ -74,7 +74,10 @@ func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // client returns an HTTP client with its own cookie jar that does not follow
 // redirects, so tests see every 302/303 themselves.

@@ -14,6 +14,7 @@ var (
 	ErrForbidden    = errors.New("forbidden")
 	ErrUnauthorized = errors.New("sign-in required")
 	ErrRateLimited  = errors.New("too many requests")
+	ErrBadRequest   = errors.New("bad request")
 )
 
 // Problem is a typed error with a user-facing message.

@@ -26,6 +26,13 @@ func SeedDemo(ctx context.Context, db *gorm.DB) error {
 			if err != nil {
 				return err
 			}
+			// Demo people sign in through dev sign-in with their email.
+			err = tx.Exec(`INSERT INTO identities (user_id, provider, provider_user_id, email)
+				SELECT id, ?, lower(email), email FROM users WHERE lower(email) = lower(?)
+				ON CONFLICT (provider, provider_user_id) DO NOTHING`, DevProvider, d.Email).Error
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})

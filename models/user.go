@@ -3,18 +3,28 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
 
-// Roles, from least to most privileged.
+// Roles, each with its own powers; admins may do everything.
 const (
 	RoleMember         = "member"
 	RoleModerator      = "moderator"
 	RoleProductManager = "product_manager"
 	RoleAdmin          = "admin"
 )
+
+// Roles lists every role in display order.
+var Roles = []string{RoleMember, RoleModerator, RoleProductManager, RoleAdmin}
+
+// DeletedUserName is shown for content whose author deleted their account.
+const DeletedUserName = "deleted user"
 
 // User is a person who signed in at least once.
 type User struct {
@@ -26,6 +36,28 @@ type User struct {
 	Role          string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	DeletedAt     *time.Time
+}
+
+// HasRole reports whether u holds one of roles; admins hold every role.
+func (u *User) HasRole(roles ...string) bool {
+	if u == nil {
+		return false
+	}
+	return u.Role == RoleAdmin || slices.Contains(roles, u.Role)
+}
+
+// IsStaff reports whether u works for the company behind the community.
+func (u *User) IsStaff() bool {
+	return u.HasRole(RoleModerator, RoleProductManager)
+}
+
+// DisplayName is the name to show next to content.
+func (u *User) DisplayName() string {
+	if u == nil || u.DeletedAt != nil {
+		return DeletedUserName
+	}
+	return u.Name
 }
 
 // UserByID loads one user.
@@ -33,10 +65,61 @@ func UserByID(ctx context.Context, db *gorm.DB, id int64) (*User, error) {
 	var u User
 	err := db.WithContext(ctx).First(&u, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, NotFound("No such user.")
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// invisible are format characters that let a name impersonate another or
+// hide text: bidi overrides and isolates, zero-width characters, BOM.
+func invisible(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069,
+		r == 0x200E, r == 0x200F, r == 0x061C,
+		r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF, r == 0x180E:
+		return true
+	}
+	return false
+}
+
+// ValidateName checks a display name and returns it trimmed.
+func ValidateName(name string) (string, error) {
+	v := &ValidationError{}
+	name = strings.TrimSpace(name)
+	switch {
+	case !utf8.ValidString(name):
+		v.Add("name", "Name contains invalid characters.")
+	case name == "":
+		v.Add("name", "Please enter a name.")
+	case utf8.RuneCountInString(name) > 50:
+		v.Add("name", "Name must be at most 50 characters.")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		v.Add("name", "Name must not contain control characters.")
+	case strings.IndexFunc(name, invisible) >= 0:
+		v.Add("name", "Name must not contain invisible or text-direction characters.")
+	}
+	return name, v.Err()
+}
+
+// cleanName makes a usable display name out of whatever a provider sent.
+func cleanName(candidates ...string) string {
+	for _, c := range candidates {
+		c = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) || invisible(r) || r == utf8.RuneError {
+				return -1
+			}
+			return r
+		}, c)
+		c = strings.Join(strings.Fields(c), " ")
+		if r := []rune(c); len(r) > 50 {
+			c = strings.TrimSpace(string(r[:50]))
+		}
+		if c != "" {
+			return c
+		}
+	}
+	return "Member"
 }

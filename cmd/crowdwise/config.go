@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crowdwise/crowdwise/handlers"
 )
 
 // config is everything the binary reads from the environment, parsed once at
@@ -30,6 +32,9 @@ type config struct {
 	ShutdownTimeout    time.Duration
 	ShutdownDelay      time.Duration
 	DevLogin           bool
+	Providers          []handlers.ProviderConfig
+	AdminEmails        []string
+	SignInPerMinute    int
 }
 
 // configError names the variable that was wrong and why.
@@ -123,6 +128,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		{"DB_MAX_OPEN_CONNS", 20, 1, 1000, func(v int64) { c.DBMaxOpenConns = int(v) }},
 		{"DB_MAX_IDLE_CONNS", 10, 0, 1000, func(v int64) { c.DBMaxIdleConns = int(v) }},
 		{"CROWDWISE_MAX_BODY_BYTES", 1 << 20, 1024, 1 << 30, func(v int64) { c.MaxBodyBytes = v }},
+		{"SIGNIN_RATE_PER_MINUTE", 10, 1, 10000, func(v int64) { c.SignInPerMinute = int(v) }},
 	}
 	for _, it := range ints {
 		v, err := strconv.ParseInt(get(it.key, strconv.FormatInt(it.def, 10)), 10, 64)
@@ -158,5 +164,53 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.DevLogin && c.production() {
 		return nil, &configError{"CROWDWISE_DEV_LOGIN", "must not be enabled when CROWDWISE_ENV=production"}
 	}
-	return c, nil
+	for _, e := range strings.Split(getenv("CROWDWISE_ADMIN_EMAILS"), ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			if !strings.Contains(e, "@") {
+				return nil, &configError{"CROWDWISE_ADMIN_EMAILS", fmt.Sprintf("has %q, which is not an email address", e)}
+			}
+			c.AdminEmails = append(c.AdminEmails, e)
+		}
+	}
+	return c, loadProviders(c, getenv)
+}
+
+// providerEnv maps each provider's route name to its variable prefix.
+var providerEnv = map[string][]string{
+	"github": {"GITHUB"}, "google": {"GOOGLE"}, "microsoft": {"MICROSOFT"}, "facebook": {"FACEBOOK"},
+	"x": {"X", "TWITTER"}, "linkedin": {"LINKEDIN"}, "apple": {"APPLE"}, "gitlab": {"GITLAB"}, "oidc": {"OIDC"},
+}
+
+// loadProviders enables each provider whose client id is set; a client id
+// without its secret (or an OIDC provider without an issuer) is an error.
+func loadProviders(c *config, getenv func(string) string) error {
+	for _, name := range handlers.ProviderNames {
+		for _, prefix := range providerEnv[name] {
+			id, secret := strings.TrimSpace(getenv(prefix+"_CLIENT_ID")), strings.TrimSpace(getenv(prefix+"_CLIENT_SECRET"))
+			if id == "" && secret == "" {
+				continue
+			}
+			if id == "" {
+				return &configError{prefix + "_CLIENT_ID", "is required when " + prefix + "_CLIENT_SECRET is set"}
+			}
+			if secret == "" {
+				return &configError{prefix + "_CLIENT_SECRET", "is required when " + prefix + "_CLIENT_ID is set"}
+			}
+			p := handlers.ProviderConfig{Name: name, ClientID: id, ClientSecret: secret}
+			if name == "oidc" {
+				p.Label = strings.TrimSpace(getenv("OIDC_NAME"))
+				iss, err := url.Parse(strings.TrimSpace(getenv("OIDC_ISSUER")))
+				if err != nil || (iss.Scheme != "https" && iss.Scheme != "http") || iss.Host == "" {
+					return &configError{"OIDC_ISSUER", "must be the issuer URL, e.g. https://login.example.com/realms/acme"}
+				}
+				if iss.Scheme == "http" && c.production() {
+					return &configError{"OIDC_ISSUER", "must use https in production"}
+				}
+				p.Issuer = iss.String()
+			}
+			c.Providers = append(c.Providers, p)
+			break
+		}
+	}
+	return nil
 }

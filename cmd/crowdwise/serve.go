@@ -58,14 +58,17 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 	}
 	logger.Info("database ready", "schema_version", v)
 	h, err := handlers.New(handlers.Options{
-		BaseURL:        cfg.BaseURL,
-		Production:     cfg.production(),
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		TrustedProxies: cfg.TrustedProxies,
-		SessionSecret:  cfg.SessionSecret,
-		DevLogin:       cfg.DevLogin,
-		Version:        version,
-		SchemaVersion:  migrations.Latest(),
+		BaseURL:         cfg.BaseURL,
+		Production:      cfg.production(),
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		TrustedProxies:  cfg.TrustedProxies,
+		SessionSecret:   cfg.SessionSecret,
+		DevLogin:        cfg.DevLogin,
+		Providers:       cfg.Providers,
+		AdminEmails:     cfg.AdminEmails,
+		SignInPerMinute: cfg.SignInPerMinute,
+		Version:         version,
+		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
 	if err != nil {
 		models.SQLDB(db).Close()

@@ -1,0 +1,120 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// UpdateName changes a user's display name.
+func UpdateName(ctx context.Context, db *gorm.DB, userID int64, name string) (*User, error) {
+	name, err := ValidateName(name)
+	if err != nil {
+		return nil, err
+	}
+	res := db.WithContext(ctx).Model(&User{}).Where("id = ? AND deleted_at IS NULL", userID).
+		Updates(map[string]any{"name": name, "updated_at": gorm.Expr("now()")})
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrNotFound
+	}
+	return UserByID(ctx, db, userID)
+}
+
+// Export is everything we hold about one person ("download my data").
+type Export struct {
+	ExportedAt time.Time        `json:"exported_at"`
+	User       ExportUser       `json:"user"`
+	Identities []ExportIdentity `json:"identities"`
+	Sessions   []ExportSession  `json:"sessions"`
+}
+
+type ExportUser struct {
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	Email         *string   `json:"email"`
+	EmailVerified bool      `json:"email_verified"`
+	AvatarURL     string    `json:"avatar_url"`
+	Role          string    `json:"role"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+type ExportIdentity struct {
+	Provider       string    `json:"provider"`
+	ProviderUserID string    `json:"provider_user_id"`
+	Email          *string   `json:"email"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+type ExportSession struct {
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	UserAgent  string    `json:"user_agent"`
+	IP         string    `json:"ip"`
+}
+
+// ExportUserData collects a user's data for download.
+func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, error) {
+	u, err := UserByID(ctx, db, userID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := IdentitiesOf(ctx, db, userID)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := SessionsOf(ctx, db, userID)
+	if err != nil {
+		return nil, err
+	}
+	x := &Export{
+		ExportedAt: time.Now().UTC(),
+		User:       ExportUser{u.ID, u.Name, u.Email, u.EmailVerified, u.AvatarURL, u.Role, u.CreatedAt},
+		Identities: []ExportIdentity{},
+		Sessions:   []ExportSession{},
+	}
+	for _, i := range ids {
+		x.Identities = append(x.Identities, ExportIdentity{i.Provider, i.ProviderUserID, i.Email, i.CreatedAt})
+	}
+	for _, s := range ss {
+		x.Sessions = append(x.Sessions, ExportSession{s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.IP})
+	}
+	return x, nil
+}
+
+// DeleteAccount erases a person's personal data and signs them out
+// everywhere. Their content stays, shown as by "deleted user"; the row keeps
+// its id so threads and audit entries still line up.
+func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var admins []int64
+		if err := tx.Raw(`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`).Scan(&admins).Error; err != nil {
+			return err
+		}
+		if len(admins) == 1 && admins[0] == userID {
+			return Conflict("You are the last admin; make someone else admin before deleting your account.")
+		}
+		res := tx.Exec(`UPDATE users SET name = ?, email = NULL, email_verified = false, avatar_url = '',
+			role = 'member', deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL`, DeletedUserName, userID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM identities WHERE user_id = ?`,
+			`DELETE FROM sessions WHERE user_id = ?`,
+			`DELETE FROM auth_states WHERE link_user_id = ?`,
+		} {
+			if err := tx.Exec(q, userID).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,77 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// SetRole changes a user's role on behalf of an admin and records it in the
+// audit log in the same transaction. The last admin cannot step down.
+func SetRole(ctx context.Context, db *gorm.DB, actor *User, targetID int64, role string) (*User, error) {
+	if actor == nil || actor.Role != RoleAdmin {
+		return nil, Forbidden("Only admins can change roles.")
+	}
+	if !slices.Contains(Roles, role) {
+		return nil, &ValidationError{Fields: map[string]string{"role": "Role must be one of " + strings.Join(Roles, ", ") + "."}}
+	}
+	var target User
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Lock every admin row first (in id order) so two admins demoting
+		// each other at once cannot leave the site without an admin.
+		var admins []int64
+		if err := tx.Raw(`SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`).Scan(&admins).Error; err != nil {
+			return err
+		}
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").Take(&target, targetID).Error; err != nil {
+			return NotFound("No such user.")
+		}
+		if target.Role == role {
+			return nil
+		}
+		if target.Role == RoleAdmin && len(admins) <= 1 {
+			return Conflict("This is the last admin; make someone else admin first.")
+		}
+		before := target.Role
+		if err := tx.Model(&target).Updates(map[string]any{"role": role, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		target.Role = role
+		return audit(tx, actor, "user.role", "user", target.ID, map[string]string{"role": before}, map[string]string{"role": role})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &target, nil
+}
+
+// UserPage is one page of the admin user list.
+type UserPage struct {
+	Users []User
+	Page  Page
+}
+
+// ListUsers searches users by name or email for the admin page.
+func ListUsers(ctx context.Context, db *gorm.DB, query string, page Page) (*UserPage, error) {
+	q := db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL")
+	if query = strings.TrimSpace(query); query != "" {
+		like := "%" + escapeLike(query) + "%"
+		q = q.Where("name ILIKE ? OR email ILIKE ?", like, like)
+	}
+	if err := q.Count(&page.Total).Error; err != nil {
+		return nil, err
+	}
+	var users []User
+	if err := q.Order("id").Limit(page.PerPage).Offset(page.Offset()).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	return &UserPage{Users: users, Page: page}, nil
+}
+
+// escapeLike makes user text literal inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
