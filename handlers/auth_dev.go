@@ -19,6 +19,9 @@ type devForm struct {
 // authDev signs in by email alone, for trying the product and for tests.
 // The route exists only with CROWDWISE_DEV_LOGIN=true, which production refuses.
 func (h *Handler) authDev(c echo.Context) error {
+	if !h.opts.DevLogin {
+		return echo.ErrNotFound
+	}
 	var in devForm
 	if err := c.Bind(&in); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}

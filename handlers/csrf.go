@@ -22,7 +22,7 @@ func (h *Handler) csrf() echo.MiddlewareFunc {
 		Skipper: func(c echo.Context) bool {
 			// Provider callbacks are protected by the single-use state and
 			// the browser-binding cookie instead (Apple posts them cross-site).
-			return strings.HasSuffix(c.Path(), "/:provider/callback") || h.skipSession(c)
+			return strings.HasSuffix(c.Path(), "/:provider/callback") || h.skipSession(c) || unmatched(c)
 		},
 		TokenLookup:    "header:" + echo.HeaderXCSRFToken + ",form:_csrf",
 		ContextKey:     keyCSRF,
@@ -55,3 +55,7 @@ func (h *Handler) skipSession(c echo.Context) bool {
 	}
 	return false
 }
+
+// unmatched is true when no route matched: such requests end in 404 (or
+// 405) and change nothing, so they need no CSRF check.
+func unmatched(c echo.Context) bool { return c.Path() == "" || c.Path() == "/*" }

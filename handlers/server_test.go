@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,4 +111,68 @@ func do(t *testing.T, c *http.Client, method, u string, body io.Reader, header .
 		t.Fatal(err)
 	}
 	return res, string(b)
+}
+
+// csrfOf returns the CSRF token for c's cookie jar, as a script would get it.
+func (a *testApp) csrfOf(t *testing.T, c *http.Client) string {
+	t.Helper()
+	_, body := do(t, c, "GET", a.srv.URL+"/api/v1/me", nil)
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.Unmarshal([]byte(body), &me); err != nil || me.CSRF == "" {
+		t.Fatalf("no csrf token from /api/v1/me: %s", body)
+	}
+	return me.CSRF
+}
+
+// form posts url-encoded values with the client's CSRF token.
+func (a *testApp) form(t *testing.T, c *http.Client, path string, v url.Values) (*http.Response, string) {
+	t.Helper()
+	v.Set("_csrf", a.csrfOf(t, c))
+	return do(t, c, "POST", a.srv.URL+path, strings.NewReader(v.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+}
+
+// api sends JSON with the client's CSRF token.
+func (a *testApp) api(t *testing.T, c *http.Client, method, path, jsonBody string) (*http.Response, string) {
+	t.Helper()
+	return do(t, c, method, a.srv.URL+path, strings.NewReader(jsonBody),
+		"Content-Type", "application/json", "X-CSRF-Token", a.csrfOf(t, c))
+}
+
+// signIn signs a new client in through dev sign-in and returns it with the user.
+func (a *testApp) signIn(t *testing.T, email string) (*http.Client, *models.User) {
+	t.Helper()
+	c := a.client()
+	res, body := a.form(t, c, "/auth/dev", url.Values{"email": {email}, "name": {strings.Split(email, "@")[0]}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dev sign-in as %s = %d: %s", email, res.StatusCode, body)
+	}
+	var u models.User
+	if err := a.db.Where("lower(email) = lower(?)", email).Take(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	return c, &u
+}
+
+// signInAs signs in a user with the given role.
+func (a *testApp) signInAs(t *testing.T, email, role string) (*http.Client, *models.User) {
+	t.Helper()
+	c, u := a.signIn(t, email)
+	if err := a.db.Model(u).Update("role", role).Error; err != nil {
+		t.Fatal(err)
+	}
+	u.Role = role
+	return c, u
+}
+
+// sessionCookie is the value of the session cookie c holds for the app.
+func (a *testApp) sessionCookie(c *http.Client) string {
+	u, _ := url.Parse(a.srv.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "session" {
+			return ck.Value
+		}
+	}
+	return ""
 }

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// staffRoute is one staff or admin endpoint with the roles that may use it.
+// Every new staff/admin route must be added here.
+type staffRoute struct {
+	method, path, body string
+	roles              []string // besides admin
+}
+
+func staffRoutes(memberID int64) []staffRoute {
+	id := func(p string) string { return strings.ReplaceAll(p, ":id", itoa(memberID)) }
+	return []staffRoute{
+		{"GET", "/admin/users", "", nil},
+		{"POST", id("/admin/users/:id/role"), "role=member", nil},
+		{"PUT", id("/api/v1/users/:id/role"), `{"role":"member"}`, nil},
+	}
+}
+
+// TestRoleMatrix requests every staff and admin route as anonymous, member,
+// moderator, product manager and admin: anonymous pages redirect to sign-in
+// (API: 401), users without the role get 403, the rest get through.
+func TestRoleMatrix(t *testing.T) {
+	app := newTestApp(t)
+	_, target := app.signIn(t, "target@example.com")
+	clients := map[string]*http.Client{"anonymous": app.client()}
+	for _, role := range []string{models.RoleMember, models.RoleModerator, models.RoleProductManager, models.RoleAdmin} {
+		clients[role], _ = app.signInAs(t, role+"@example.com", role)
+	}
+	for _, r := range staffRoutes(target.ID) {
+		for who, c := range clients {
+			var res *http.Response
+			var body string
+			switch {
+			case r.method == "GET":
+				res, body = do(t, c, "GET", app.srv.URL+r.path, nil)
+			case strings.HasPrefix(r.body, "{"):
+				res, body = app.api(t, c, r.method, r.path, r.body)
+			default:
+				req := strings.NewReader(r.body + "&_csrf=" + app.csrfOf(t, c))
+				res, body = do(t, c, r.method, app.srv.URL+r.path, req, "Content-Type", "application/x-www-form-urlencoded")
+			}
+			allowed := who == models.RoleAdmin
+			for _, role := range r.roles {
+				allowed = allowed || who == role
+			}
+			want := []int{http.StatusOK, http.StatusSeeOther}
+			switch {
+			case who == "anonymous" && strings.HasPrefix(r.path, "/api/"):
+				want = []int{http.StatusUnauthorized}
+			case who == "anonymous" && r.method == "GET":
+				want = []int{http.StatusFound}
+			case who == "anonymous":
+				want = []int{http.StatusFound}
+			case !allowed:
+				want = []int{http.StatusForbidden}
+			}
+			if !containsInt(want, res.StatusCode) {
+				t.Errorf("%s %s as %s = %d, want %v: %.200s", r.method, r.path, who, res.StatusCode, want, body)
+			}
+			if res.StatusCode == http.StatusFound && !strings.HasPrefix(res.Header.Get("Location"), "/signin?next=") {
+				t.Errorf("%s %s as %s redirects to %q", r.method, r.path, who, res.Header.Get("Location"))
+			}
+		}
+	}
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
