@@ -50,6 +50,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin.POST("/users/:id/role", h.adminUserRole)
 
 	api := group(e, "/api/v1")
+	api.GET("/openapi.yaml", h.openapi)
 	api.GET("/me", h.apiMe)
 
 	apiMember := group(e, "/api/v1", h.requireUser)
