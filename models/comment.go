@@ -1,0 +1,232 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// MaxDepth is the deepest reply level shown indented (0-based: six levels).
+const MaxDepth = 5
+
+// CommentEditWindow is how long authors may edit a comment.
+const CommentEditWindow = 15 * time.Minute
+
+// Comment is one message in an idea's discussion.
+type Comment struct {
+	ID           int64
+	IdeaID       int64
+	ParentID     *int64
+	AuthorID     int64
+	AuthorName   string `gorm:"->"`
+	Body         string
+	BodyHTML     string
+	Depth        int
+	Moderation   string
+	StaffOnly    bool
+	OriginIdeaID *int64
+	OriginTitle  *string `gorm:"->"`
+	CreatedAt    time.Time
+	EditedAt     *time.Time
+	DeletedAt    *time.Time
+	Replies      []*Comment `gorm:"-"`
+}
+
+// Deleted reports whether the comment shows as "deleted".
+func (c *Comment) Deleted() bool { return c.DeletedAt != nil }
+
+// EditableBy reports whether u may still edit the comment.
+func (c *Comment) EditableBy(u *User) bool {
+	return u != nil && u.ID == c.AuthorID && c.DeletedAt == nil && time.Since(c.CreatedAt) < CommentEditWindow
+}
+
+// CommentInput is a new comment or reply.
+type CommentInput struct {
+	Body     string
+	ParentID *int64
+}
+
+func validateCommentBody(body string) (string, error) {
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	v := &ValidationError{}
+	if p := textProblem(body); p != "" {
+		v.Add("body", "Comment "+p+".")
+	} else if body == "" {
+		v.Add("body", "Please write a comment.")
+	} else if utf8.RuneCountInString(body) > 5000 {
+		v.Add("body", "Comments must be at most 5,000 characters.")
+	}
+	return body, v.Err()
+}
+
+// CreateComment adds a comment or reply. Replies below MaxDepth attach at
+// the deepest level, next to their parent.
+func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64, in CommentInput) (*Comment, error) {
+	if author == nil {
+		return nil, ErrUnauthorized
+	}
+	body, err := validateCommentBody(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		idea, err := lockIdea(tx, ideaID)
+		if err != nil {
+			return err
+		}
+		if (idea.Moderation != "visible" || idea.DeletedAt != nil) && idea.AuthorID != author.ID && !author.IsStaff() {
+			return NotFound("We couldn't find that idea.")
+		}
+		if idea.MergedIntoID != nil {
+			return Conflict("This idea was merged into another one; please comment there.")
+		}
+		if idea.DeletedAt != nil {
+			return Conflict("This idea was deleted.")
+		}
+		depth, parent := 0, in.ParentID
+		if parent != nil {
+			var p Comment
+			err := tx.Where("id = ? AND idea_id = ?", *parent, ideaID).Take(&p).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return &ValidationError{Fields: map[string]string{"parent_id": "You can only reply to a comment on this idea."}}
+			}
+			if err != nil {
+				return err
+			}
+			depth = p.Depth + 1
+			if depth > MaxDepth {
+				depth, parent = MaxDepth, p.ParentID
+			}
+		}
+		err = tx.Raw(`INSERT INTO comments (idea_id, parent_id, author_id, body, body_html, depth)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, ideaID, parent, author.ID, body, md.render(body), depth).Scan(&id).Error
+		if err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE ideas SET comment_count = comment_count + 1, score = cw_trend_add(score, 1, now())
+			WHERE id = ?`, ideaID).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return commentByID(ctx, db, id)
+}
+
+func commentByID(ctx context.Context, db *gorm.DB, id int64) (*Comment, error) {
+	var cs []Comment
+	err := db.WithContext(ctx).Raw(`SELECT `+commentSelect+commentFrom+` WHERE c.id = ?`, id).Scan(&cs).Error
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, NotFound("We couldn't find that comment.")
+	}
+	return &cs[0], nil
+}
+
+// ownComment loads a comment for its author to change.
+func ownComment(tx *gorm.DB, actor *User, id int64) (*Comment, error) {
+	var c Comment
+	err := tx.Raw(`SELECT * FROM comments WHERE id = ? FOR UPDATE`, id).Scan(&c).Error
+	if err != nil {
+		return nil, err
+	}
+	if c.ID == 0 {
+		return nil, NotFound("We couldn't find that comment.")
+	}
+	if actor == nil || c.AuthorID != actor.ID {
+		return nil, Forbidden("Only the author can change this comment.")
+	}
+	if c.DeletedAt != nil {
+		return nil, Conflict("This comment was deleted.")
+	}
+	return &c, nil
+}
+
+// UpdateComment edits a comment within the edit window.
+func UpdateComment(ctx context.Context, db *gorm.DB, actor *User, id int64, bodyIn string) (*Comment, error) {
+	body, err := validateCommentBody(bodyIn)
+	if err != nil {
+		return nil, err
+	}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := ownComment(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if !c.EditableBy(actor) {
+			return Forbidden("Comments can only be edited for 15 minutes after posting.")
+		}
+		return tx.Exec(`UPDATE comments SET body = ?, body_html = ?, edited_at = now() WHERE id = ?`, body, md.render(body), id).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return commentByID(ctx, db, id)
+}
+
+// DeleteComment soft-deletes a comment: replies stay, the text goes.
+func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := ownComment(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if _, err := lockIdea(tx, c.IdeaID); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE comments SET deleted_at = now() WHERE id = ?`, id).Error; err != nil {
+			return err
+		}
+		if c.StaffOnly || c.Moderation != "visible" {
+			return nil
+		}
+		return tx.Exec(`UPDATE ideas SET comment_count = comment_count - 1 WHERE id = ? AND comment_count > 0`, c.IdeaID).Error
+	})
+}
+
+const commentSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
+	CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
+	CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '' END AS body,
+	CASE WHEN c.deleted_at IS NULL THEN c.body_html ELSE '' END AS body_html,
+	c.depth, c.moderation, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at`
+
+const commentFrom = ` FROM comments c JOIN users u ON u.id = c.author_id LEFT JOIN ideas o ON o.id = c.origin_idea_id`
+
+// Thread loads an idea's whole discussion in one query and returns the
+// top-level comments with replies nested, oldest first at every level.
+func Thread(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64) ([]*Comment, error) {
+	var all []*Comment
+	err := db.WithContext(ctx).Raw(`SELECT `+commentSelect+commentFrom+`
+		WHERE c.idea_id = @idea AND (@staff OR ((c.moderation = 'visible' OR c.author_id = @viewer) AND NOT c.staff_only))
+		ORDER BY c.created_at, c.id`, map[string]any{"idea": ideaID, "viewer": viewerID(viewer), "staff": viewer.IsStaff()}).
+		Scan(&all).Error
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Comment, len(all))
+	for _, c := range all {
+		byID[c.ID] = c
+	}
+	roots := []*Comment{}
+	for _, c := range all {
+		if p, ok := byID[derefID(c.ParentID)]; ok && c.ParentID != nil {
+			p.Replies = append(p.Replies, c)
+		} else {
+			roots = append(roots, c)
+		}
+	}
+	return roots, nil
+}
+
+func derefID(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

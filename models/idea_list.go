@@ -1,0 +1,107 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Sorts maps each list tab to its ORDER BY; user text never reaches SQL.
+var Sorts = map[string]string{
+	"trending":  "i.score DESC, i.id DESC",
+	"top":       "i.vote_count DESC, i.id DESC",
+	"new":       "i.created_at DESC, i.id DESC",
+	"discussed": "i.comment_count DESC, i.id DESC",
+}
+
+// SortNames lists the tabs in display order.
+var SortNames = []string{"trending", "top", "new", "discussed"}
+
+// ListQuery filters and orders the public idea list.
+type ListQuery struct {
+	Sort     string
+	Category string
+	Status   string
+	Tag      string
+	Q        string
+	Page     Page
+}
+
+// Validate checks the query against the allow-lists.
+func (q *ListQuery) Validate() error {
+	v := &ValidationError{}
+	if q.Sort == "" {
+		q.Sort = "trending"
+	}
+	if _, ok := Sorts[q.Sort]; !ok {
+		v.Add("sort", "sort must be one of trending, top, new, discussed.")
+	}
+	if q.Status != "" && (!slices.Contains(Statuses, q.Status) || q.Status == StatusMerged) {
+		v.Add("status", "Unknown status.")
+	}
+	for field, s := range map[string]string{"category": q.Category, "tag": q.Tag, "q": q.Q} {
+		if textProblem(s) != "" || utf8.RuneCountInString(s) > 200 {
+			v.Add(field, "Filter text must be valid text of at most 200 characters.")
+		}
+	}
+	return v.Err()
+}
+
+// IdeaPage is one page of ideas.
+type IdeaPage struct {
+	Ideas []Idea
+	Page  Page
+}
+
+// publicIdeas is what every public list shows: visible, live, not merged.
+const publicIdeas = `i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL`
+
+// ListIdeas returns one page of the idea list. It reads the stored counters
+// and score; it never counts votes or comments.
+func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*IdeaPage, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	where := []string{publicIdeas}
+	args := map[string]any{"viewer": viewerID(viewer), "limit": q.Page.PerPage, "offset": q.Page.Offset()}
+	if q.Category != "" {
+		where = append(where, "c.slug = @category")
+		args["category"] = q.Category
+	}
+	if q.Status != "" {
+		where = append(where, "i.status = @status")
+		args["status"] = q.Status
+	}
+	if q.Tag != "" {
+		where = append(where, "i.tags @> ARRAY[@tag]::text[]")
+		args["tag"] = strings.ToLower(q.Tag)
+	}
+	if strings.TrimSpace(q.Q) != "" {
+		where = append(where, "i.search @@ websearch_to_tsquery('english', cw_unaccent(@q))")
+		args["q"] = q.Q
+	}
+	cond := strings.Join(where, " AND ")
+	db = db.WithContext(ctx)
+	if err := rawNamed(db, `SELECT count(*)`+ideaFrom+` WHERE `+cond, args).Scan(&q.Page.Total).Error; err != nil {
+		return nil, err
+	}
+	ideas := []Idea{}
+	err := db.Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+cond+` ORDER BY `+Sorts[q.Sort]+` LIMIT @limit OFFSET @offset`, args).
+		Scan(&ideas).Error
+	if err != nil {
+		return nil, err
+	}
+	return &IdeaPage{Ideas: ideas, Page: q.Page}, nil
+}
+
+// rawNamed runs a query with named arguments; GORM would otherwise bind the
+// map as one positional argument when the SQL happens to name none.
+func rawNamed(db *gorm.DB, query string, args map[string]any) *gorm.DB {
+	if !strings.Contains(query, "@") {
+		return db.Raw(query)
+	}
+	return db.Raw(query, args)
+}

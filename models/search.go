@@ -1,0 +1,129 @@
+package models
+
+import (
+	"context"
+	"html"
+	"html/template"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// SearchHit is an idea that matched a search, with a highlighted snippet.
+type SearchHit struct {
+	Idea
+	Rank    float64
+	Snippet template.HTML `gorm:"-"`
+	Raw     string        `gorm:"column:snippet"`
+}
+
+// SearchResult is one page of search hits.
+type SearchResult struct {
+	Hits []SearchHit
+	Page Page
+}
+
+// Highlight markers: control characters that cannot occur in stored text
+// (titles and bodies refuse them), replaced after HTML escaping.
+const (
+	markOpen  = "\x01"
+	markClose = "\x02"
+)
+
+// Search ranks ideas whose title, body or visible comments match q
+// (websearch syntax: quotes, OR, -word), unaccented. An empty or stop-word
+// query simply finds nothing.
+func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page) (*SearchResult, error) {
+	q = strings.TrimSpace(q)
+	res := &SearchResult{Hits: []SearchHit{}, Page: page}
+	if q == "" {
+		return res, nil
+	}
+	if p := textProblem(q); p != "" || len([]rune(q)) > 200 {
+		return nil, &ValidationError{Fields: map[string]string{"q": "Search text must be valid text of at most 200 characters."}}
+	}
+	args := map[string]any{"q": q, "viewer": viewerID(viewer), "limit": page.PerPage, "offset": page.Offset()}
+	match := `WITH query AS (SELECT websearch_to_tsquery('english', cw_unaccent(@q)) AS tsq),
+		hits AS (
+			SELECT i.id, ts_rank_cd(i.search, query.tsq) AS rank FROM ideas i, query
+			WHERE i.search @@ query.tsq AND ` + publicIdeas + `
+			UNION ALL
+			SELECT cm.idea_id, 0.5 * ts_rank_cd(cm.search, query.tsq) FROM comments cm, query
+			WHERE cm.search @@ query.tsq AND cm.deleted_at IS NULL AND cm.moderation = 'visible' AND NOT cm.staff_only),
+		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id)`
+	db = db.WithContext(ctx)
+	if err := db.Raw(match+` SELECT count(*) FROM ranked r JOIN ideas i ON i.id = r.id WHERE `+publicIdeas, args).
+		Scan(&res.Page.Total).Error; err != nil {
+		return nil, err
+	}
+	err := db.Raw(match+` SELECT `+ideaSelect+`, r.rank,
+			ts_headline('english', i.title || ': ' || left(i.body, 2000), (SELECT tsq FROM query),
+				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
+		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+publicIdeas+`
+		ORDER BY r.rank DESC, i.vote_count DESC, i.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&res.Hits).Error
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Hits {
+		res.Hits[i].Snippet = highlight(res.Hits[i].Raw)
+	}
+	return res, nil
+}
+
+// highlight escapes the snippet, then turns the markers into <mark>.
+func highlight(s string) template.HTML {
+	s = html.EscapeString(strings.NewReplacer(markOpen+markClose, "").Replace(s))
+	s = strings.NewReplacer(markOpen, "<mark>", markClose, "</mark>").Replace(s)
+	return template.HTML(s) // #nosec: every byte of user text was escaped above
+}
+
+// SimilarIdea is a possible duplicate of a title being typed.
+type SimilarIdea struct {
+	ID        int64   `json:"id"`
+	Title     string  `json:"title"`
+	Status    string  `json:"status"`
+	VoteCount int     `json:"vote_count"`
+	Voted     bool    `json:"voted"`
+	Score     float64 `json:"-"`
+}
+
+// URL is the idea's canonical path.
+func (s SimilarIdea) URL() string { return (&Idea{ID: s.ID, Title: s.Title}).URL() }
+
+// Similar returns up to limit ideas whose title is like title (trigram) or
+// whose text matches it (full text). Merged ideas count as their final
+// target; hidden, pending and deleted ideas never show.
+func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int) ([]SimilarIdea, error) {
+	title = strings.Join(strings.Fields(title), " ")
+	out := []SimilarIdea{}
+	if len([]rune(title)) < 3 {
+		return out, nil
+	}
+	if p := textProblem(title); p != "" || len([]rune(title)) > 200 {
+		return nil, &ValidationError{Fields: map[string]string{"title": "Title must be valid text of at most 200 characters."}}
+	}
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE cand AS (
+			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
+				ts_rank(i.search, plainto_tsquery('english', cw_unaccent(@t)))) AS score
+			FROM ideas i
+			WHERE (lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
+				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t)))
+				AND i.moderation = 'visible' AND i.deleted_at IS NULL
+			ORDER BY score DESC LIMIT 50),
+		chain AS (
+			SELECT c.id AS start, c.id AS cur, c.score, 0 AS hops FROM cand c
+			UNION ALL
+			SELECT ch.start, i.merged_into_id, ch.score, ch.hops + 1 FROM chain ch JOIN ideas i ON i.id = ch.cur
+			WHERE i.merged_into_id IS NOT NULL AND ch.hops < 20),
+		final AS (
+			SELECT DISTINCT ON (start) start, cur, score FROM chain ORDER BY start, hops DESC),
+		best AS (SELECT cur AS id, max(score) AS score FROM final GROUP BY cur)
+		SELECT i.id, i.title, i.status, i.vote_count, b.score,
+			EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted
+		FROM best b JOIN ideas i ON i.id = b.id
+		WHERE i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL
+		ORDER BY b.score DESC, i.vote_count DESC, i.id DESC LIMIT @limit`,
+		map[string]any{"t": title, "viewer": viewerID(viewer), "limit": limit}).Scan(&out).Error
+	return out, err
+}

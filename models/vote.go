@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// VoteState is the result of a vote or unvote.
+type VoteState struct {
+	VoteCount int  `json:"vote_count"`
+	Voted     bool `json:"voted"`
+}
+
+// lockIdea takes the idea's row lock for the rest of tx. Votes, comments,
+// follows and merges all take it first, so a merge or status change can
+// never interleave with a counter update.
+func lockIdea(tx *gorm.DB, id int64) (*Idea, error) {
+	var i Idea
+	err := tx.Table("ideas").Clauses(clause.Locking{Strength: "UPDATE"}).
+		Select("id, status, moderation, merged_into_id, deleted_at, vote_count, author_id, title").
+		Where("id = ?", id).Take(&i).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, NotFound("We couldn't find that idea.")
+	}
+	return &i, err
+}
+
+// closedReason explains why an idea takes no votes, for the 409 message.
+func closedReason(i *Idea) string {
+	switch {
+	case i.DeletedAt != nil || i.Moderation != "visible":
+		return "This idea is not open for voting."
+	case i.MergedIntoID != nil || i.Status == StatusMerged:
+		return "This idea was merged into another one; vote there instead."
+	case i.Status == StatusShipped:
+		return "This idea has shipped, so voting is closed."
+	case i.Status == StatusDeclined:
+		return "This idea was declined, so voting is closed."
+	}
+	return "Voting is closed for this idea."
+}
+
+// votableSQL is the same rule as Idea.Votable, in SQL, so the insert itself
+// refuses a vote even if the row changed after it was read.
+const votableSQL = `moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL
+	AND status NOT IN ('merged', 'declined', 'shipped')`
+
+// Vote adds the user's vote; voting twice is a no-op.
+func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteState, error) {
+	if user == nil {
+		return nil, ErrUnauthorized
+	}
+	var st VoteState
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		idea, err := lockIdea(tx, ideaID)
+		if err != nil {
+			return err
+		}
+		if idea.Moderation != "visible" && idea.AuthorID != user.ID && !user.IsStaff() {
+			return NotFound("We couldn't find that idea.")
+		}
+		if !idea.Votable() {
+			return Conflict(closedReason(idea))
+		}
+		res := tx.Exec(`INSERT INTO votes (idea_id, user_id) SELECT id, ? FROM ideas WHERE id = ? AND `+votableSQL+`
+			ON CONFLICT DO NOTHING`, user.ID, ideaID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 1 {
+			if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1, score = cw_trend_add(score, 1, now())
+				WHERE id = ? RETURNING vote_count`, ideaID).Scan(&st.VoteCount).Error; err != nil {
+				return err
+			}
+		} else {
+			st.VoteCount = idea.VoteCount
+		}
+		st.Voted = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Unvote removes the user's vote; unvoting without a vote is a no-op.
+func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteState, error) {
+	if user == nil {
+		return nil, ErrUnauthorized
+	}
+	var st VoteState
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		idea, err := lockIdea(tx, ideaID)
+		if err != nil {
+			return err
+		}
+		if idea.Moderation != "visible" && idea.AuthorID != user.ID && !user.IsStaff() {
+			return NotFound("We couldn't find that idea.")
+		}
+		var cast []time.Time
+		if err := tx.Raw(`DELETE FROM votes WHERE idea_id = ? AND user_id = ? RETURNING created_at`, ideaID, user.ID).
+			Scan(&cast).Error; err != nil {
+			return err
+		}
+		st.VoteCount = idea.VoteCount
+		if len(cast) == 1 {
+			return tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1, score = cw_trend_sub(score, 1, ?)
+				WHERE id = ? RETURNING vote_count`, cast[0], ideaID).Scan(&st.VoteCount).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
