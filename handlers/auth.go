@@ -120,9 +120,13 @@ func (h *Handler) authCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	params, err := c.FormParams()
-	if err != nil {
-		return errSignInFailed
+	// Only the provider's answer goes to the token exchange, never other
+	// request parameters (goth would forward a redirect_uri, for one).
+	params := url.Values{}
+	for _, k := range []string{"code", "oauth_token", "oauth_verifier"} {
+		if v := c.FormValue(k); v != "" {
+			params.Set(k, v)
+		}
 	}
 	if a.CodeVerifier != "" {
 		params.Set("code_verifier", a.CodeVerifier)
@@ -139,11 +143,13 @@ func (h *Handler) authCallback(c echo.Context) error {
 	profile := profileOf(name, gu)
 
 	if a.LinkUserID != nil {
-		u := currentUser(c)
-		if u == nil || u.ID != *a.LinkUserID {
+		// The attempt was started by this signed-in user and is bound to this
+		// browser. Apple returns by cross-site POST, which carries no Lax
+		// session cookie, so the stored user id is what counts here.
+		if u := currentUser(c); u != nil && u.ID != *a.LinkUserID {
 			return errSignInFailed
 		}
-		if err := models.LinkIdentity(ctx, h.db, u.ID, profile); err != nil {
+		if err := models.LinkIdentity(ctx, h.db, *a.LinkUserID, profile); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusFound, "/settings?notice=linked")

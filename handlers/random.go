@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"strconv"
 )
 
 // randomToken returns n random bytes, URL-safe encoded.
@@ -11,3 +13,7 @@ func randomToken(n int) string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,10 +30,7 @@ type page struct {
 }
 
 func loadViews(a *assets) (*viewSet, error) {
-	funcs := template.FuncMap{
-		"asset": a.url,
-		"year":  func() int { return time.Now().Year() },
-	}
+	funcs := viewFuncs(a)
 	names, err := fs.Glob(views.FS, "*.html")
 	if err != nil {
 		return nil, err
@@ -66,6 +62,7 @@ var notices = map[string]string{
 	"saved":        "Saved.",
 	"signed-out":   "Signed out everywhere else.",
 	"role-changed": "Role updated.",
+	"idea-deleted": "Your idea was deleted.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

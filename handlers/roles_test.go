@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +21,9 @@ func staffRoutes(memberID int64) []staffRoute {
 		{"GET", "/admin/users", "", nil},
 		{"POST", id("/admin/users/:id/role"), "role=member", nil},
 		{"PUT", id("/api/v1/users/:id/role"), `{"role":"member"}`, nil},
+		{"GET", "/admin/categories", "", nil},
+		{"POST", "/admin/categories", "slug=matrix-" + itoa(memberID) + "&name=Matrix", nil},
+		{"POST", "/admin/categories/1", "name=General&description=Everything+else", nil},
 	}
 }
 
@@ -82,4 +84,3 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

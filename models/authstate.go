@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/subtle"
 	"time"
 
 	"gorm.io/gorm"
@@ -47,18 +46,15 @@ func ConsumeAuthState(ctx context.Context, db *gorm.DB, state, browser, provider
 	if state == "" || browser == "" {
 		return nil, invalid
 	}
+	// Only the browser that started the attempt can use (and so use up) it.
 	var rows []AuthState
-	err := db.WithContext(ctx).Raw(`DELETE FROM auth_states WHERE id = ? RETURNING *`, hashToken(state)).Scan(&rows).Error
+	err := db.WithContext(ctx).Raw(`DELETE FROM auth_states WHERE id = ? AND browser_hash = ? AND provider = ? RETURNING *`,
+		hashToken(state), hashToken(browser), provider).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) != 1 {
+	if len(rows) != 1 || rows[0].ExpiresAt.Before(time.Now()) {
 		return nil, invalid
 	}
-	a := rows[0]
-	if a.ExpiresAt.Before(time.Now()) || a.Provider != provider ||
-		subtle.ConstantTimeCompare(a.BrowserHash, hashToken(browser)) != 1 {
-		return nil, invalid
-	}
-	return &a, nil
+	return &rows[0], nil
 }

@@ -133,6 +133,13 @@ func safeAvatar(u string) bool {
 // LinkIdentity adds another provider to a signed-in user.
 func LinkIdentity(ctx context.Context, db *gorm.DB, userID int64, p Profile) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var live int64
+		if err := tx.Model(&User{}).Where("id = ? AND deleted_at IS NULL", userID).Count(&live).Error; err != nil {
+			return err
+		}
+		if live == 0 {
+			return NotFound("That account no longer exists.")
+		}
 		var existing Identity
 		err := tx.Where("provider = ? AND provider_user_id = ?", p.Provider, p.ProviderUserID).Take(&existing).Error
 		if err == nil {

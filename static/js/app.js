@@ -1,2 +1,156 @@
-// Crowdwise: progressive enhancement only; every page works without this file.
+// Crowdwise: progressive enhancement only. Every page works without this
+// file; with it, votes and follows update in place and the new-idea form
+// suggests existing ideas while the title is typed.
 "use strict";
+
+(function () {
+  function csrf(form) {
+    var input = form.querySelector('input[name="_csrf"]');
+    return input ? input.value : "";
+  }
+
+  function send(method, url, token) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": token, "Accept": "application/json" }
+    }).then(function (res) {
+      if (res.status === 401) {
+        window.location.href = "/signin?next=" + encodeURIComponent(window.location.pathname);
+        throw new Error("signed out");
+      }
+      return res.json().then(function (body) {
+        if (!res.ok) {
+          throw new Error(body && body.error ? body.error.message : "Something went wrong.");
+        }
+        return body;
+      });
+    });
+  }
+
+  function notify(message) {
+    var box = document.getElementById("js-toast");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "js-toast";
+      box.className = "alert alert--error toast";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.textContent = message;
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 5000);
+  }
+
+  // Votes: PUT or DELETE /api/v1/ideas/:id/vote, then update the box.
+  function onVote(form) {
+    var on = form.querySelector('input[name="on"]');
+    var voting = on.value === "true";
+    var button = form.querySelector("button");
+    button.disabled = true;
+    send(voting ? "PUT" : "DELETE", "/api/v1/ideas/" + form.dataset.idea + "/vote", csrf(form))
+      .then(function (st) {
+        var box = form.closest("[data-vote-box]");
+        box.querySelector("[data-vote-count]").textContent = st.vote_count;
+        box.classList.toggle("is-voted", st.voted);
+        on.value = st.voted ? "false" : "true";
+        button.setAttribute("aria-pressed", st.voted ? "true" : "false");
+        button.title = st.voted ? "Remove your vote" : "Vote for this idea";
+      })
+      .catch(function (e) { if (e.message !== "signed out") notify(e.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  function onFollow(form) {
+    var on = form.querySelector('input[name="on"]');
+    var button = form.querySelector("button");
+    button.disabled = true;
+    send(on.value === "true" ? "PUT" : "DELETE", "/api/v1/ideas/" + form.dataset.idea + "/follow", csrf(form))
+      .then(function (st) {
+        on.value = st.following ? "false" : "true";
+        button.textContent = st.following ? "Following" : "Follow";
+        button.setAttribute("aria-pressed", st.following ? "true" : "false");
+        var count = document.querySelector("[data-follower-count]");
+        if (count) count.textContent = st.follower_count + (st.follower_count === 1 ? " follower" : " followers");
+      })
+      .catch(function (e) { if (e.message !== "signed out") notify(e.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form.matches("[data-vote-form]")) {
+      ev.preventDefault();
+      onVote(form);
+    } else if (form.matches("[data-follow-form]")) {
+      ev.preventDefault();
+      onFollow(form);
+    }
+  });
+
+  // Duplicate suggestions while typing a new idea's title.
+  var source = document.querySelector("[data-similar-source]");
+  var target = document.querySelector("[data-similar-target]");
+  if (!source || !target) return;
+  var token = csrf(source.form);
+  var timer = null;
+  var last = "";
+
+  function render(ideas) {
+    target.textContent = "";
+    if (!ideas.length) {
+      target.hidden = true;
+      return;
+    }
+    var h = document.createElement("h2");
+    h.className = "h3";
+    h.textContent = "Has someone asked for this already?";
+    var list = document.createElement("ul");
+    list.className = "suggestions__list";
+    ideas.forEach(function (idea) {
+      var li = document.createElement("li");
+      li.className = "suggestions__item";
+      var a = document.createElement("a");
+      a.href = idea.url;
+      a.textContent = idea.title;
+      var votes = document.createElement("span");
+      votes.className = "muted";
+      votes.setAttribute("data-suggestion-votes", "");
+      votes.textContent = " · " + idea.vote_count + (idea.vote_count === 1 ? " vote" : " votes");
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "btn btn--sm";
+      btn.textContent = idea.voted ? "You voted for this" : "Vote for this instead";
+      btn.disabled = idea.voted;
+      btn.addEventListener("click", function () {
+        btn.disabled = true;
+        send("PUT", "/api/v1/ideas/" + idea.id + "/vote", token).then(function (st) {
+          votes.textContent = " · " + st.vote_count + (st.vote_count === 1 ? " vote" : " votes");
+          btn.textContent = "You voted for this";
+        }).catch(function (e) { btn.disabled = false; notify(e.message); });
+      });
+      li.appendChild(a);
+      li.appendChild(votes);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(btn);
+      list.appendChild(li);
+    });
+    target.appendChild(h);
+    target.appendChild(list);
+    target.hidden = false;
+  }
+
+  source.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var title = source.value.trim();
+      if (title === last) return;
+      last = title;
+      if (title.length < 3) { render([]); return; }
+      fetch("/api/v1/ideas/similar?title=" + encodeURIComponent(title), { credentials: "same-origin" })
+        .then(function (res) { return res.ok ? res.json() : { ideas: [] }; })
+        .then(function (body) { if (source.value.trim() === title) render(body.ideas || []); })
+        .catch(function () {});
+    }, 250);
+  });
+})();

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// createCommentForm posts a comment or reply from the idea page. On invalid
+// input the page is shown again with the text kept.
+func (h *Handler) createCommentForm(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	var f commentForm
+	if err := c.Bind(&f); err != nil {
+		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
+	}
+	ctx := c.Request().Context()
+	in := models.CommentInput{Body: f.Body}
+	if f.ParentID > 0 {
+		in.ParentID = &f.ParentID
+	}
+	cm, err := models.CreateComment(ctx, h.db, currentUser(c), id, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		idea, ierr := models.IdeaByID(ctx, h.db, currentUser(c), id)
+		if ierr != nil {
+			return ierr
+		}
+		return h.ideaPage(c, http.StatusUnprocessableEntity, idea, f, ve.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(id)+"#comment-"+itoa(cm.ID))
+}
+
+// commentEditForm is the input of the comment edit form.
+type commentEditForm struct {
+	Body string `form:"body"`
+}
+
+func commentID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.NotFound("There is no comment with id " + strconv.Quote(c.Param("id")) + ".")
+	}
+	return id, nil
+}
+
+func (h *Handler) updateCommentForm(c echo.Context) error {
+	id, err := commentID(c)
+	if err != nil {
+		return err
+	}
+	var f commentEditForm
+	if err := c.Bind(&f); err != nil {
+		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
+	}
+	cm, err := models.UpdateComment(c.Request().Context(), h.db, currentUser(c), id, f.Body)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(cm.IdeaID)+"#comment-"+itoa(cm.ID))
+}
+
+func (h *Handler) deleteCommentForm(c echo.Context) error {
+	id, err := commentID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var ideaID int64
+	if err := h.db.WithContext(ctx).Raw(`SELECT idea_id FROM comments WHERE id = ?`, id).Scan(&ideaID).Error; err != nil {
+		return err
+	}
+	if err := models.DeleteComment(ctx, h.db, currentUser(c), id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(ideaID)+"#comment-"+itoa(id))
+}
+
+// apiComment is a comment in JSON, with its replies.
+type apiComment struct {
+	ID        int64         `json:"id"`
+	IdeaID    int64         `json:"idea_id"`
+	ParentID  *int64        `json:"parent_id"`
+	Body      string        `json:"body"`
+	BodyHTML  string        `json:"body_html"`
+	Author    apiAuthor     `json:"author"`
+	CreatedAt time.Time     `json:"created_at"`
+	EditedAt  *time.Time    `json:"edited_at"`
+	Deleted   bool          `json:"deleted"`
+	Replies   []*apiComment `json:"replies"`
+}
+
+func toAPIComment(cm *models.Comment) *apiComment {
+	out := &apiComment{
+		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: cm.BodyHTML,
+		Author: apiAuthor{cm.AuthorID, cm.AuthorName}, CreatedAt: cm.CreatedAt, EditedAt: cm.EditedAt,
+		Deleted: cm.Deleted(), Replies: []*apiComment{},
+	}
+	for _, r := range cm.Replies {
+		out.Replies = append(out.Replies, toAPIComment(r))
+	}
+	return out
+}
+
+func (h *Handler) apiComments(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := models.IdeaByID(ctx, h.db, currentUser(c), id); err != nil {
+		return err
+	}
+	thread, err := models.Thread(ctx, h.db, currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	out := make([]*apiComment, len(thread))
+	for i, cm := range thread {
+		out[i] = toAPIComment(cm)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"comments": out})
+}
+
+// commentJSON is the input of POST /api/v1/ideas/:id/comments and PATCH
+// /api/v1/comments/:id.
+type commentJSON struct {
+	Body     string `json:"body"`
+	ParentID *int64 `json:"parent_id"`
+}
+
+func (h *Handler) apiCreateComment(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	var in commentJSON
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	cm, err := models.CreateComment(c.Request().Context(), h.db, currentUser(c), id, models.CommentInput{Body: in.Body, ParentID: in.ParentID})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIComment(cm))
+}
+
+func (h *Handler) apiUpdateComment(c echo.Context) error {
+	id, err := commentID(c)
+	if err != nil {
+		return err
+	}
+	var in commentJSON
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	cm, err := models.UpdateComment(c.Request().Context(), h.db, currentUser(c), id, in.Body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIComment(cm))
+}
+
+func (h *Handler) apiDeleteComment(c echo.Context) error {
+	id, err := commentID(c)
+	if err != nil {
+		return err
+	}
+	if err := models.DeleteComment(c.Request().Context(), h.db, currentUser(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

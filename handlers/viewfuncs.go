@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// viewFuncs are the helpers templates may call.
+func viewFuncs(a *assets) template.FuncMap {
+	return template.FuncMap{
+		"asset":   a.url,
+		"year":    func() int { return time.Now().Year() },
+		"ago":     ago,
+		"status":  statusLabel,
+		"excerpt": excerpt,
+		"plural":  plural,
+		"dict":    dict,
+		"int":     func(n int64) int { return int(n) },
+		// sanitized marks HTML that bluemonday produced when it was saved
+		// (body_html columns); never use it on anything else.
+		"sanitized": func(s string) template.HTML { return template.HTML(s) },
+	}
+}
+
+// ago is a short relative time: "just now", "5 minutes ago", "3 days ago".
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d.Hours()), "hour") + " ago"
+	case d < 30*24*time.Hour:
+		return plural(int(d.Hours()/24), "day") + " ago"
+	case d < 365*24*time.Hour:
+		return plural(int(d.Hours()/24/30), "month") + " ago"
+	}
+	return t.Format("Jan 2006")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+var statusLabels = map[string]string{
+	"open": "Open", "under_review": "Under review", "planned": "Planned", "in_progress": "In progress",
+	"shipped": "Shipped", "declined": "Declined", "merged": "Merged",
+}
+
+func statusLabel(s string) string {
+	if l, ok := statusLabels[s]; ok {
+		return l
+	}
+	return s
+}
+
+// excerpt is the first n characters of Markdown source as plain-ish text;
+// html/template escapes it where it is shown.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(strings.NewReplacer("#", "", "*", "", "`", "", "_", " ", ">", "").Replace(s)), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n]
+	return strings.TrimSpace(string(r)) + "…"
+}
+
+// dict builds a map for passing several values to a partial.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
