@@ -73,11 +73,41 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	// A full-page shot of a scrolled page would paint the sticky header
+	// mid-page.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0) || true`)); err != nil {
+		t.Fatal(err)
+	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// navigateBy runs actions that load a new page (a form submit, a link click)
+// and returns once that page has loaded, so later queries see the new page.
+func navigateBy(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status >= 400 {
+		t.Fatalf("navigation ended with HTTP %d at %s", res.Status, res.URL)
+	}
+}
+
+// waitFor polls a JavaScript condition until it is true (or 20 s pass).
+func waitFor(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr)); err != nil {
+		t.Fatalf("waiting for %s: %v", expr, err)
 	}
 }

@@ -27,11 +27,11 @@ func TestBrowserHomePageIsStyled(t *testing.T) {
 	if w := eval[int](t, ctx, `document.querySelector('.brand__logo').naturalWidth`); w == 0 {
 		t.Error("logo image did not load")
 	}
-	screenshot(t, ctx, "home")
+	screenshot(t, ctx, "home-empty")
 
 	step(t, ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(app.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".hero__title")))
 	if overflow := eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
 		t.Error("home page scrolls sideways on a phone")
 	}
-	screenshot(t, ctx, "home-mobile")
+	screenshot(t, ctx, "home-empty-mobile")
 }

@@ -272,8 +272,11 @@ func TestSearchPageAndStoredXSSIsEscaped(t *testing.T) {
 	if !strings.Contains(body, "<mark>searchable</mark>") {
 		t.Error("search page has no highlighted snippet")
 	}
-	for _, p := range []string{"/", xss.URL[len("http://localhost:8080"):]} {
-		_, body := do(t, app.client(), "GET", app.srv.URL+p, nil)
+	for _, p := range []string{"/", "/?sort=top", xss.URL[len("http://localhost:8080"):]} {
+		res, body := do(t, app.client(), "GET", app.srv.URL+p, nil)
+		if res.StatusCode != 200 || !strings.Contains(body, "searchable") {
+			t.Errorf("GET %s = %d", p, res.StatusCode)
+		}
 		if strings.Contains(body, "<script>alert") || strings.Contains(body, "javascript:alert") || strings.Contains(body, "onerror=") {
 			t.Errorf("%s renders stored XSS", p)
 		}

@@ -55,20 +55,20 @@ type Idea struct {
 }
 
 // Votable reports whether members may still vote on the idea.
-func (i *Idea) Votable() bool {
+func (i Idea) Votable() bool {
 	return i.Moderation == "visible" && i.DeletedAt == nil && i.MergedIntoID == nil &&
 		i.Status != StatusMerged && i.Status != StatusDeclined && i.Status != StatusShipped
 }
 
 // Slug is the URL-friendly form of the title.
-func (i *Idea) Slug() string { return Slugify(i.Title) }
+func (i Idea) Slug() string { return Slugify(i.Title) }
 
 // URL is the idea's canonical path.
-func (i *Idea) URL() string { return "/ideas/" + itoa(i.ID) + "/" + i.Slug() }
+func (i Idea) URL() string { return "/ideas/" + itoa(i.ID) + "/" + i.Slug() }
 
 // EditableBy reports whether u may edit the idea: its author, until staff
 // first change its status.
-func (i *Idea) EditableBy(u *User) bool {
+func (i Idea) EditableBy(u *User) bool {
 	return u != nil && u.ID == i.AuthorID && i.StaffStatusAt == nil && i.DeletedAt == nil && i.MergedIntoID == nil
 }
 

@@ -103,13 +103,18 @@ func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		return nil, &ValidationError{Fields: map[string]string{"title": "Title must be valid text of at most 200 characters."}}
 	}
 	err := db.WithContext(ctx).Raw(`
-		WITH RECURSIVE cand AS (
-			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
-				ts_rank(i.search, plainto_tsquery('english', cw_unaccent(@t)))) AS score
+		WITH RECURSIVE raw AS (
+			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title))) AS trgm,
+				i.search @@ plainto_tsquery('english', cw_unaccent(@t)) AS fts
 			FROM ideas i
 			WHERE (lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
 				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t)))
-				AND i.moderation = 'visible' AND i.deleted_at IS NULL
+				AND i.moderation = 'visible' AND i.deleted_at IS NULL),
+		-- Trigram overlap alone is noisy ("mode for the"); demand a close
+		-- title or every word of the text to match.
+		cand AS (
+			SELECT id, trgm + CASE WHEN fts THEN 0.3 ELSE 0 END AS score FROM raw
+			WHERE fts OR trgm >= 0.45
 			ORDER BY score DESC LIMIT 50),
 		chain AS (
 			SELECT c.id AS start, c.id AS cur, c.score, 0 AS hops FROM cand c

@@ -93,6 +93,13 @@
   var target = document.querySelector("[data-similar-target]");
   if (!source || !target) return;
   var token = csrf(source.form);
+  // Suggestions appear while typing, so the server's no-JavaScript confirm
+  // step would only repeat them.
+  var confirm = document.createElement("input");
+  confirm.type = "hidden";
+  confirm.name = "confirm";
+  confirm.value = "true";
+  source.form.appendChild(confirm);
   var timer = null;
   var last = "";
 
