@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -31,7 +33,10 @@ func classify(err error) (int, apiError) {
 	var ve *models.ValidationError
 	var pr *models.Problem
 	var he *echo.HTTPError
+	var rl *models.RateLimitError
 	switch {
+	case errors.As(err, &rl):
+		return http.StatusTooManyRequests, apiError{Code: "rate_limited", Message: rl.Message}
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, apiError{Code: "validation_failed", Message: "Please correct the highlighted fields.", Fields: ve.Fields}
 	case errors.As(err, &pr):
@@ -123,7 +128,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 			"path", c.Request().URL.Path, "id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 	if status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
-		c.Response().Header().Set("Retry-After", "60")
+		c.Response().Header().Set("Retry-After", retryAfter(err))
 	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)
@@ -144,4 +149,13 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if rerr := h.render(c, status, "error", page{Title: heading, Data: errorView{status, heading, msg}}); rerr != nil {
 		c.String(status, heading)
 	}
+}
+
+// retryAfter is the Retry-After value for a 429, in whole seconds.
+func retryAfter(err error) string {
+	var rl *models.RateLimitError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		return strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds())))
+	}
+	return "60"
 }

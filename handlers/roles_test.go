@@ -83,4 +83,3 @@ func containsInt(xs []int, x int) bool {
 	}
 	return false
 }
-

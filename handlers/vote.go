@@ -90,4 +90,3 @@ func (h *Handler) apiFollow(on bool) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, st)
 	}
 }
-

@@ -103,13 +103,23 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 				depth, parent = MaxDepth, p.ParentID
 			}
 		}
-		err = tx.Raw(`INSERT INTO comments (idea_id, parent_id, author_id, body, body_html, depth)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, ideaID, parent, author.ID, body, md.render(body), depth).Scan(&id).Error
+		moderation, err := checkPost(tx, author, PostComment, body)
 		if err != nil {
 			return err
 		}
-		return tx.Exec(`UPDATE ideas SET comment_count = comment_count + 1, score = cw_trend_add(score, 1, now())
-			WHERE id = ?`, ideaID).Error
+		err = tx.Raw(`INSERT INTO comments (idea_id, parent_id, author_id, body, body_html, depth, moderation)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, ideaID, parent, author.ID, body, md.render(body), depth, moderation).Scan(&id).Error
+		if err != nil {
+			return err
+		}
+		if moderation != "visible" {
+			return nil // counted and announced when a moderator approves it
+		}
+		if err := tx.Exec(`UPDATE ideas SET comment_count = comment_count + 1, score = cw_trend_add(score, 1, now())
+			WHERE id = ?`, ideaID).Error; err != nil {
+			return err
+		}
+		return notifyComment(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: parent, AuthorID: author.ID, Body: body}, idea)
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Sentinel errors that the HTTP layer maps to status codes. Wrap them with
@@ -71,3 +72,13 @@ func (v *ValidationError) Err() error {
 	}
 	return v
 }
+
+// RateLimitError is a 429: the message says what to wait for and the HTTP
+// layer sends RetryAfter as the Retry-After header.
+type RateLimitError struct {
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return e.Message }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }

@@ -186,9 +186,13 @@ func CreateIdea(ctx context.Context, db *gorm.DB, author *User, in IdeaInput) (*
 		if err != nil {
 			return err
 		}
-		err = tx.Raw(`INSERT INTO ideas (title, body, body_html, category_id, tags, author_id, vote_count, follower_count, score)
-			VALUES (?, ?, ?, ?, ?, ?, 1, 1, cw_trend_add(NULL, 1, now())) RETURNING id`,
-			in.Title, in.Body, md.render(in.Body), catID, Tags(in.Tags), author.ID).Scan(&id).Error
+		moderation, err := checkPost(tx, author, PostIdea, in.Title+"\n"+in.Body)
+		if err != nil {
+			return err
+		}
+		err = tx.Raw(`INSERT INTO ideas (title, body, body_html, category_id, tags, author_id, moderation, vote_count, follower_count, score)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1, cw_trend_add(NULL, 1, now())) RETURNING id`,
+			in.Title, in.Body, md.render(in.Body), catID, Tags(in.Tags), author.ID, moderation).Scan(&id).Error
 		if err != nil {
 			return err
 		}

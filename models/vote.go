@@ -66,6 +66,9 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 		if !idea.Votable() {
 			return Conflict(closedReason(idea))
 		}
+		if err := checkVote(tx, user); err != nil {
+			return err
+		}
 		res := tx.Exec(`INSERT INTO votes (idea_id, user_id) SELECT id, ? FROM ideas WHERE id = ? AND `+votableSQL+`
 			ON CONFLICT DO NOTHING`, user.ID, ideaID)
 		if res.Error != nil {
