@@ -51,7 +51,7 @@ fi
 endef
 export PG_CLUSTER
 
-.PHONY: run build test lint bench db-up db-down db-reset deps-pg deps-chromium clean
+.PHONY: run build test lint bench db-up db-down db-reset deps-pg deps-chromium deps-wrk clean
 
 ## run: start a local PostgreSQL (unless DATABASE_URL is set), migrate, seed demo data, serve on :8080 with dev sign-in
 run: build
@@ -78,6 +78,18 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+## bench: load SCALE ideas (default 100000; 20x votes, 5x comments) into a throwaway PostgreSQL on 127.0.0.1:54349, serve them and measure the hot endpoints with wrk; results in .data/bench-results.json (BENCH_OUT)
+bench: deps-pg deps-wrk build
+	@dir='$(CURDIR)/.data/pgbench'; port=54349; \
+	  url="postgres://postgres@127.0.0.1:$$port/crowdwise_bench?sslmode=disable"; \
+	  trap 'bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port fresh' EXIT; \
+	  set -e; \
+	  bash -c "$$PG_CLUSTER" pg start "$$dir" $$port fresh; \
+	  go run ./cmd/crowdwise-bench generate -db "$$url" -bin ./$(BIN) -scale '$(or $(SCALE),100000)'; \
+	  bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port; \
+	  bash -c "$$PG_CLUSTER" pg start "$$dir" $$port; \
+	  go run ./cmd/crowdwise-bench load -db "$$url" -bin ./$(BIN) -out '$(or $(BENCH_OUT),$(CURDIR)/.data/bench-results.json)'
+
 ## db-up: start the project-local development PostgreSQL on 127.0.0.1:$(PG_PORT)
 db-up: deps-pg
 	@bash -c "$$PG_CLUSTER" pg start '$(PG_DIR)' $(PG_PORT)
@@ -103,6 +115,12 @@ deps-chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
 	  echo "installing Chromium…"; $(APT) chromium fonts-liberation >/dev/null; fi
+
+deps-wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; \
+	  echo "installing wrk…"; apt-get install -y -o DPkg::Lock::Timeout=180 wrk >/dev/null || \
+	    { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=180 wrk >/dev/null; }; fi
 
 clean:
 	rm -rf bin

@@ -10,13 +10,23 @@ import (
 
 // ideaView is what idea.html receives.
 type ideaView struct {
-	Idea      *models.Idea
-	Thread    []*models.Comment
-	Similar   []models.SimilarIdea
-	CanEdit   bool
-	Comment   commentForm // a comment form to re-show after an error
-	Fields    map[string]string
-	MaxLength int
+	Idea     *models.Idea
+	Thread   []*models.Comment
+	Similar  []models.SimilarIdea
+	History  []models.StatusChange
+	Merged   []models.Idea // staff: ideas merged into this one
+	CanEdit  bool
+	Statuses []string
+	ideaExtras
+}
+
+// ideaExtras carries a form to show again after an error.
+type ideaExtras struct {
+	Comment      commentForm
+	Fields       map[string]string
+	CommentError string
+	Status       statusInput
+	StatusFields map[string]string
 }
 
 // commentForm is the input of POST /ideas/:id/comments.
@@ -45,29 +55,41 @@ func (h *Handler) showIdea(c echo.Context) error {
 	if c.Param("slug") != idea.Slug() {
 		return c.Redirect(http.StatusMovedPermanently, idea.URL())
 	}
-	return h.ideaPage(c, http.StatusOK, idea, commentForm{}, nil)
+	return h.ideaPageWith(c, http.StatusOK, idea, ideaExtras{})
 }
 
 func (h *Handler) ideaPage(c echo.Context, status int, idea *models.Idea, form commentForm, fields map[string]string) error {
+	return h.ideaPageWith(c, status, idea, ideaExtras{Comment: form, Fields: fields})
+}
+
+func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x ideaExtras) error {
 	ctx := c.Request().Context()
 	viewer := currentUser(c)
-	thread, err := models.Thread(ctx, h.db, viewer, idea.ID)
-	if err != nil {
+	v := ideaView{Idea: idea, CanEdit: idea.EditableBy(viewer), ideaExtras: x}
+	var err error
+	if v.Thread, err = models.Thread(ctx, h.db, viewer, idea.ID); err != nil {
 		return err
+	}
+	if v.History, err = models.StatusHistory(ctx, h.db, idea.ID); err != nil {
+		return err
+	}
+	if viewer.IsStaff() {
+		v.Statuses = models.Statuses[:len(models.Statuses)-1]
+		if v.Merged, err = models.MergedSources(ctx, h.db, idea.ID); err != nil {
+			return err
+		}
 	}
 	similar, err := models.Similar(ctx, h.db, viewer, idea.Title, 6)
 	if err != nil {
 		return err
 	}
-	others := similar[:0]
 	for _, s := range similar {
-		if s.ID != idea.ID {
-			others = append(others, s)
+		if s.ID != idea.ID && len(v.Similar) < 5 {
+			v.Similar = append(v.Similar, s)
 		}
 	}
-	if len(others) > 5 {
-		others = others[:5]
+	if v.Status.Status == "" {
+		v.Status.Status = idea.Status
 	}
-	v := ideaView{Idea: idea, Thread: thread, Similar: others, CanEdit: idea.EditableBy(viewer), Comment: form, Fields: fields}
 	return h.render(c, status, "idea", h.page(c, idea.Title, v))
 }

@@ -27,6 +27,10 @@ type page struct {
 	Path   string
 	Data   any
 	Notice string
+	// Unread is the number on the header's bell (signed-in users).
+	Unread int64
+	// Notify is the settings page's notification preferences card.
+	Notify *notifyPrefsView
 }
 
 func loadViews(a *assets) (*viewSet, error) {
@@ -51,7 +55,20 @@ func loadViews(a *assets) (*viewSet, error) {
 
 // page fills the parts of a page every template needs.
 func (h *Handler) page(c echo.Context, title string, data any) page {
-	return page{Title: title, User: currentUser(c), CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
+	p := page{Title: title, User: currentUser(c), CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
+	if p.User != nil {
+		// One index-only count on notifications_unread_idx. A failure
+		// costs the badge, not the page.
+		n, err := models.UnreadCount(c.Request().Context(), h.db, p.User.ID)
+		if err != nil {
+			h.log.WarnContext(c.Request().Context(), "could not count unread notifications", "error", err, "user_id", p.User.ID)
+		}
+		p.Unread = n
+		if _, ok := data.(settingsView); ok {
+			p.Notify = h.notifyPrefs(c, p.User)
+		}
+	}
+	return p
 }
 
 // notices are the fixed messages a redirect may ask a page to show; the
@@ -63,6 +80,7 @@ var notices = map[string]string{
 	"signed-out":   "Signed out everywhere else.",
 	"role-changed": "Role updated.",
 	"idea-deleted": "Your idea was deleted.",
+	"flagged":      "Thanks for the report. A moderator will take a look.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

@@ -15,8 +15,10 @@ type staffRoute struct {
 	roles              []string // besides admin
 }
 
-func staffRoutes(memberID int64) []staffRoute {
+func staffRoutes(memberID, ideaID int64) []staffRoute {
 	id := func(p string) string { return strings.ReplaceAll(p, ":id", itoa(memberID)) }
+	idea := func(p string) string { return strings.ReplaceAll(p, ":idea", itoa(ideaID)) }
+	mod, pm := models.RoleModerator, models.RoleProductManager
 	return []staffRoute{
 		{"GET", "/admin/users", "", nil},
 		{"POST", id("/admin/users/:id/role"), "role=member", nil},
@@ -24,6 +26,17 @@ func staffRoutes(memberID int64) []staffRoute {
 		{"GET", "/admin/categories", "", nil},
 		{"POST", "/admin/categories", "slug=matrix-" + itoa(memberID) + "&name=Matrix", nil},
 		{"POST", "/admin/categories/1", "name=General&description=Everything+else", nil},
+		{"GET", "/admin/settings", "", nil},
+		{"GET", "/admin/audit", "", nil},
+		{"GET", "/staff/moderation", "", []string{mod}},
+		{"GET", "/api/v1/moderation/queue", "", []string{mod}},
+		{"GET", idea("/ideas/:idea/merge"), "", []string{mod}},
+		{"POST", idea("/ideas/:idea/status"), "status=under_review", []string{mod, pm}},
+		{"POST", idea("/api/v1/ideas/:idea/status"), `{"status":"under_review"}`, []string{mod, pm}},
+		{"POST", idea("/api/v1/ideas/:idea/hide"), `{"reason":"matrix"}`, []string{mod}},
+		{"POST", idea("/api/v1/ideas/:idea/restore"), `{}`, []string{mod}},
+		{"POST", id("/api/v1/users/:id/ban"), `{"until":null,"reason":"matrix"}`, []string{mod}},
+		{"DELETE", id("/api/v1/users/:id/ban"), ``, []string{mod}},
 	}
 }
 
@@ -32,19 +45,20 @@ func staffRoutes(memberID int64) []staffRoute {
 // (API: 401), users without the role get 403, the rest get through.
 func TestRoleMatrix(t *testing.T) {
 	app := newTestApp(t)
-	_, target := app.signIn(t, "target@example.com")
+	targetClient, target := app.signIn(t, "target@example.com")
+	targetIdea := app.postIdea(t, targetClient, "An idea for the role matrix")
 	clients := map[string]*http.Client{"anonymous": app.client()}
 	for _, role := range []string{models.RoleMember, models.RoleModerator, models.RoleProductManager, models.RoleAdmin} {
 		clients[role], _ = app.signInAs(t, role+"@example.com", role)
 	}
-	for _, r := range staffRoutes(target.ID) {
+	for _, r := range staffRoutes(target.ID, targetIdea.ID) {
 		for who, c := range clients {
 			var res *http.Response
 			var body string
 			switch {
 			case r.method == "GET":
 				res, body = do(t, c, "GET", app.srv.URL+r.path, nil)
-			case strings.HasPrefix(r.body, "{"):
+			case strings.HasPrefix(r.path, "/api/"):
 				res, body = app.api(t, c, r.method, r.path, r.body)
 			default:
 				req := strings.NewReader(r.body + "&_csrf=" + app.csrfOf(t, c))
@@ -54,7 +68,7 @@ func TestRoleMatrix(t *testing.T) {
 			for _, role := range r.roles {
 				allowed = allowed || who == role
 			}
-			want := []int{http.StatusOK, http.StatusSeeOther}
+			want := []int{http.StatusOK, http.StatusSeeOther, http.StatusNoContent}
 			switch {
 			case who == "anonymous" && strings.HasPrefix(r.path, "/api/"):
 				want = []int{http.StatusUnauthorized}

@@ -42,8 +42,13 @@ func testOptions() Options {
 
 func newTestApp(t *testing.T, mutate ...func(*Options)) *testApp {
 	t.Helper()
-	dsn := testdb.URL(t)
-	return newTestAppOn(t, dsn, mutate...)
+	app := newTestAppOn(t, testdb.URL(t), mutate...)
+	// Tests act faster than any member; they get generous limits unless they
+	// set their own with app.limits.
+	if err := app.db.Exec(relaxedLimits).Error; err != nil {
+		t.Fatal(err)
+	}
+	return app
 }
 
 func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
@@ -71,6 +76,17 @@ func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(dsn)
 	return &testApp{h: h, srv: srv, db: db, dbName: strings.TrimPrefix(u.Path, "/")}
+}
+
+const relaxedLimits = `UPDATE site_settings SET ideas_per_hour = 1000, comment_interval_seconds = 0,
+	votes_per_minute = 100000, duplicate_window_minutes = 0, new_member_max_links = 1000, per_ip_actions_per_minute = 100000`
+
+// limits sets site_settings columns for a test of the limits themselves.
+func (a *testApp) limits(t *testing.T, set string) {
+	t.Helper()
+	if err := a.db.Exec(`UPDATE site_settings SET ` + set).Error; err != nil {
+		t.Fatal(err)
+	}
 }
 
 type testWriter struct{ t *testing.T }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,6 +103,14 @@ func TestDownloadMyData(t *testing.T) {
 	if x.User.ID != u.ID || x.User.Email == nil || *x.User.Email != "fay@example.com" || len(x.Identities) != 1 || len(x.Sessions) != 1 {
 		t.Errorf("export: %+v", x)
 	}
+	idea := app.postIdea(t, c, "Fay's exported idea")
+	app.api(t, c, "POST", fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID), `{"body":"Fay's comment"}`)
+	_, body = do(t, c, "GET", app.srv.URL+"/settings/export", nil)
+	x = models.Export{}
+	json.Unmarshal([]byte(body), &x)
+	if len(x.Ideas) != 1 || x.Ideas[0].Title != "Fay's exported idea" || len(x.Comments) != 1 || len(x.Votes) != 1 || len(x.Follows) != 1 {
+		t.Errorf("export lacks content: %s", body)
+	}
 }
 
 // TestDeleteAccountErasesPII dumps every row of every table afterwards: the
@@ -113,6 +122,8 @@ func TestDeleteAccountErasesPII(t *testing.T) {
 	admin, _ := app.signInAs(t, "root@example.com", models.RoleAdmin)
 	app.api(t, admin, "PUT", "/api/v1/users/"+itoa(u.ID)+"/role", `{"role":"moderator"}`)
 
+	idea := app.postIdea(t, c, "An idea he posted")
+	app.api(t, c, "POST", fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID), `{"body":"A comment by him"}`)
 	res, body := app.form(t, c, "/settings/delete", url.Values{"confirm": {"yes"}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Type DELETE") {
 		t.Fatalf("delete without confirmation = %d", res.StatusCode)
@@ -144,6 +155,15 @@ func TestDeleteAccountErasesPII(t *testing.T) {
 	app.db.Take(&user, u.ID)
 	if user.DisplayName() != models.DeletedUserName || user.DeletedAt == nil {
 		t.Errorf("deleted user shows as %q", user.DisplayName())
+	}
+	// The content stays, shown as by "deleted user".
+	_, page := do(t, app.client(), "GET", app.srv.URL+strings.TrimPrefix(idea.URL, "http://localhost:8080"), nil)
+	if !strings.Contains(page, "A comment by him") || strings.Count(page, "deleted user") < 2 {
+		t.Error("idea page does not show the deleted author's content as by deleted user")
+	}
+	_, apiBody := do(t, app.client(), "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d", idea.ID), nil)
+	if !strings.Contains(apiBody, `"author":{"id":`) || !strings.Contains(apiBody, `"name":"deleted user"`) {
+		t.Errorf("API author of a deleted account: %s", apiBody)
 	}
 	// Signing in with the same email later makes a brand-new account.
 	_, again := app.signIn(t, "zed.unique@example.com")

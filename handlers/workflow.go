@@ -1,16 +1,220 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
 
-// Status, merge, roadmap and changelog handlers. Stubs until built.
+	"github.com/labstack/echo/v4"
 
-func (h *Handler) roadmap(c echo.Context) error       { return echo.ErrNotFound }
-func (h *Handler) changelog(c echo.Context) error     { return echo.ErrNotFound }
-func (h *Handler) changelogAtom(c echo.Context) error { return echo.ErrNotFound }
-func (h *Handler) statusForm(c echo.Context) error    { return echo.ErrNotFound }
-func (h *Handler) mergePage(c echo.Context) error     { return echo.ErrNotFound }
-func (h *Handler) mergeForm(c echo.Context) error     { return echo.ErrNotFound }
-func (h *Handler) unmergeForm(c echo.Context) error   { return echo.ErrNotFound }
-func (h *Handler) apiSetStatus(c echo.Context) error  { return echo.ErrNotFound }
-func (h *Handler) apiMerge(c echo.Context) error      { return echo.ErrNotFound }
-func (h *Handler) apiUnmerge(c echo.Context) error    { return echo.ErrNotFound }
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// statusInput is the input of the status form and POST /api/v1/ideas/:id/status.
+type statusInput struct {
+	Status      string `form:"status" json:"status"`
+	Note        string `form:"note" json:"note"`
+	ReleaseNote string `form:"release_note" json:"release_note"`
+}
+
+func (in statusInput) model() models.StatusInput {
+	return models.StatusInput{Status: in.Status, Note: in.Note, ReleaseNote: in.ReleaseNote}
+}
+
+func (h *Handler) statusForm(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	var in statusInput
+	if err := c.Bind(&in); err != nil {
+		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
+	}
+	ctx := c.Request().Context()
+	idea, err := models.SetStatus(ctx, h.db, currentUser(c), id, in.model())
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		cur, cerr := models.IdeaByID(ctx, h.db, currentUser(c), id)
+		if cerr != nil {
+			return cerr
+		}
+		return h.ideaPageWith(c, http.StatusUnprocessableEntity, cur, ideaExtras{Status: in, StatusFields: ve.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, idea.URL()+"#timeline")
+}
+
+func (h *Handler) apiSetStatus(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	var in statusInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	idea, err := models.SetStatus(c.Request().Context(), h.db, currentUser(c), id, in.model())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.toAPIIdea(idea))
+}
+
+// mergeView is what merge.html receives.
+type mergeView struct {
+	Source     *models.Idea
+	Q          string
+	Candidates []models.SimilarIdea
+	Preview    *models.MergePreview
+}
+
+// mergePage lets a moderator find the idea to merge into (search box), then
+// shows a preview of what moves before they confirm.
+func (h *Handler) mergePage(c echo.Context) error {
+	id, err := ideaID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	source, err := models.IdeaByID(ctx, h.db, user, id)
+	if err != nil {
+		return err
+	}
+	v := mergeView{Source: source, Q: c.QueryParam("q")}
+	if into, perr := strconv.ParseInt(c.QueryParam("into"), 10, 64); perr == nil {
+		if v.Preview, err = models.PreviewMerge(ctx, h.db, user, id, into); err != nil {
+			return err
+		}
+	} else {
+		q := v.Q
+		if q == "" {
+			q = source.Title
+		}
+		all, err := models.Similar(ctx, h.db, user, q, 11)
+		if err != nil {
+			return err
+		}
+		for _, s := range all {
+			if s.ID != id {
+				v.Candidates = append(v.Candidates, s)
+			}
+		}
+	}
+	return h.render(c, http.StatusOK, "merge", h.page(c, "Merge idea", v))
+}
+
+// mergeInput is the input of the merge form and POST /api/v1/ideas/:id/merge.
+type mergeInput struct {
+	IntoID int64 `form:"into_id" json:"into_id"`
+}
+
+func (h *Handler) merge(c echo.Context, bind func(any) error) (*models.Idea, error) {
+	id, err := ideaID(c)
+	if err != nil {
+		return nil, err
+	}
+	var in mergeInput
+	if err := bind(&in); err != nil {
+		return nil, err
+	}
+	if in.IntoID <= 0 {
+		return nil, &models.ValidationError{Fields: map[string]string{"into_id": "Choose the idea to merge into."}}
+	}
+	return models.Merge(c.Request().Context(), h.db, currentUser(c), id, in.IntoID)
+}
+
+func (h *Handler) mergeForm(c echo.Context) error {
+	target, err := h.merge(c, func(v any) error {
+		if err := c.Bind(v); err != nil {
+			return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, target.URL())
+}
+
+func (h *Handler) apiMerge(c echo.Context) error {
+	target, err := h.merge(c, func(v any) error { return bindJSON(c, v) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.toAPIIdea(target))
+}
+
+func (h *Handler) unmerge(c echo.Context) (*models.Idea, error) {
+	id, err := ideaID(c)
+	if err != nil {
+		return nil, err
+	}
+	return models.Unmerge(c.Request().Context(), h.db, currentUser(c), id)
+}
+
+func (h *Handler) unmergeForm(c echo.Context) error {
+	source, err := h.unmerge(c)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, source.URL())
+}
+
+func (h *Handler) apiUnmerge(c echo.Context) error {
+	source, err := h.unmerge(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.toAPIIdea(source))
+}
+
+// roadmapView is what roadmap.html receives.
+type roadmapView struct {
+	Columns    []models.RoadmapColumn
+	Categories []models.Category
+	Category   string
+}
+
+func (h *Handler) roadmap(c echo.Context) error {
+	ctx := c.Request().Context()
+	category := c.QueryParam("category")
+	if len(category) > 40 {
+		return &models.ValidationError{Fields: map[string]string{"category": "Unknown category."}}
+	}
+	cols, err := models.Roadmap(ctx, h.db, currentUser(c), category)
+	if err != nil {
+		return err
+	}
+	cats, err := models.Categories(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "roadmap", h.page(c, "Roadmap", roadmapView{Columns: cols, Categories: cats, Category: category}))
+}
+
+// changelogView is what changelog.html receives.
+type changelogView struct {
+	Entries []models.ChangelogEntry
+	Pager   pager
+}
+
+func (h *Handler) changelog(c echo.Context) error {
+	in, err := bindList(c)
+	if err != nil {
+		return err
+	}
+	p, err := in.page(20)
+	if err != nil {
+		return err
+	}
+	entries, page, err := models.Changelog(c.Request().Context(), h.db, currentUser(c), p)
+	if err != nil {
+		return err
+	}
+	v := changelogView{Entries: entries, Pager: newPager("/changelog", url.Values{}, page)}
+	return h.render(c, http.StatusOK, "changelog", h.page(c, "Changelog", v))
+}

@@ -30,6 +30,40 @@ type Export struct {
 	User       ExportUser       `json:"user"`
 	Identities []ExportIdentity `json:"identities"`
 	Sessions   []ExportSession  `json:"sessions"`
+	Ideas      []ExportIdea     `json:"ideas"`
+	Comments   []ExportComment  `json:"comments"`
+	Votes      []ExportRef      `json:"votes"`
+	Follows    []ExportRef      `json:"follows"`
+	Flags      []ExportFlag     `json:"flags"`
+}
+
+type ExportIdea struct {
+	ID        int64     `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type ExportComment struct {
+	ID        int64      `json:"id"`
+	IdeaID    int64      `json:"idea_id"`
+	Body      string     `json:"body"`
+	CreatedAt time.Time  `json:"created_at"`
+	DeletedAt *time.Time `json:"deleted_at"`
+}
+
+type ExportRef struct {
+	IdeaID    int64     `json:"idea_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type ExportFlag struct {
+	TargetType string    `json:"target_type"`
+	TargetID   int64     `json:"target_id"`
+	Reason     string    `json:"reason"`
+	Note       string    `json:"note"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 type ExportUser struct {
@@ -82,6 +116,22 @@ func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, er
 	}
 	for _, s := range ss {
 		x.Sessions = append(x.Sessions, ExportSession{s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.UserAgent, s.IP})
+	}
+	db = db.WithContext(ctx)
+	x.Ideas, x.Comments, x.Votes, x.Follows, x.Flags = []ExportIdea{}, []ExportComment{}, []ExportRef{}, []ExportRef{}, []ExportFlag{}
+	for _, q := range []struct {
+		sql string
+		dst any
+	}{
+		{`SELECT id, title, body, status, created_at FROM ideas WHERE author_id = ? ORDER BY id`, &x.Ideas},
+		{`SELECT id, idea_id, body, created_at, deleted_at FROM comments WHERE author_id = ? ORDER BY id`, &x.Comments},
+		{`SELECT idea_id, created_at FROM votes WHERE user_id = ? ORDER BY created_at`, &x.Votes},
+		{`SELECT idea_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at`, &x.Follows},
+		{`SELECT target_type, target_id, reason, note, created_at FROM flags WHERE user_id = ? ORDER BY id`, &x.Flags},
+	} {
+		if err := db.Raw(q.sql, userID).Scan(q.dst).Error; err != nil {
+			return nil, err
+		}
 	}
 	return x, nil
 }

@@ -18,22 +18,23 @@ const CommentEditWindow = 15 * time.Minute
 
 // Comment is one message in an idea's discussion.
 type Comment struct {
-	ID           int64
-	IdeaID       int64
-	ParentID     *int64
-	AuthorID     int64
-	AuthorName   string `gorm:"->"`
-	Body         string
-	BodyHTML     string
-	Depth        int
-	Moderation   string
-	StaffOnly    bool
-	OriginIdeaID *int64
-	OriginTitle  *string `gorm:"->"`
-	CreatedAt    time.Time
-	EditedAt     *time.Time
-	DeletedAt    *time.Time
-	Replies      []*Comment `gorm:"-"`
+	ID               int64
+	IdeaID           int64
+	ParentID         *int64
+	AuthorID         int64
+	AuthorName       string `gorm:"->"`
+	Body             string
+	BodyHTML         string
+	Depth            int
+	Moderation       string
+	ModerationReason string
+	StaffOnly        bool
+	OriginIdeaID     *int64
+	OriginTitle      *string `gorm:"->"`
+	CreatedAt        time.Time
+	EditedAt         *time.Time
+	DeletedAt        *time.Time
+	Replies          []*Comment `gorm:"-"`
 }
 
 // Deleted reports whether the comment shows as "deleted".
@@ -119,7 +120,9 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 			WHERE id = ?`, ideaID).Error; err != nil {
 			return err
 		}
-		return notifyComment(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: parent, AuthorID: author.ID, Body: body}, idea)
+		// The person replied to hears about it, even when the reply was
+		// attached one level up for depth.
+		return notifyComment(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: in.ParentID, AuthorID: author.ID, Body: body}, idea)
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +172,9 @@ func UpdateComment(ctx context.Context, db *gorm.DB, actor *User, id int64, body
 		if err != nil {
 			return err
 		}
+		if err := checkBan(tx, actor); err != nil {
+			return err
+		}
 		if !c.EditableBy(actor) {
 			return Forbidden("Comments can only be edited for 15 minutes after posting.")
 		}
@@ -204,7 +210,7 @@ const commentSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
 	CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
 	CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '' END AS body,
 	CASE WHEN c.deleted_at IS NULL THEN c.body_html ELSE '' END AS body_html,
-	c.depth, c.moderation, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at`
+	c.depth, c.moderation, c.moderation_reason, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at`
 
 const commentFrom = ` FROM comments c JOIN users u ON u.id = c.author_id LEFT JOIN ideas o ON o.id = c.origin_idea_id`
 

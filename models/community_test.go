@@ -17,6 +17,18 @@ import (
 
 var ctx = context.Background()
 
+// openDB is a fresh database with limits no test run can hit; tests of the
+// limits themselves set their own.
+func openDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	db := testdb.Open(t)
+	if err := db.Exec(`UPDATE site_settings SET ideas_per_hour = 1000, comment_interval_seconds = 0,
+		votes_per_minute = 100000, duplicate_window_minutes = 0, new_member_max_links = 1000`).Error; err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func newUser(t *testing.T, db *gorm.DB, name string) *models.User {
 	t.Helper()
 	u, err := models.DevSignIn(ctx, db, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.com", name, nil)
@@ -61,7 +73,7 @@ func checkInvariants(t *testing.T, db *gorm.DB) {
 }
 
 func TestCreateIdeaValidatesAndCastsAuthorVote(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	ann := newUser(t, db, "Ann")
 	bad := []struct {
 		in    models.IdeaInput
@@ -111,7 +123,7 @@ func TestCreateIdeaValidatesAndCastsAuthorVote(t *testing.T) {
 // TestConcurrentVotingKeepsCounts: 50 members vote and unvote the same ideas
 // at random, concurrently; afterwards every counter matches its rows.
 func TestConcurrentVotingKeepsCounts(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	author := newUser(t, db, "Author")
 	ideas := []*models.Idea{newIdea(t, db, author, "First shared idea"), newIdea(t, db, author, "Second shared idea"), newIdea(t, db, author, "Third shared idea")}
 	users := make([]*models.User, 50)
@@ -154,7 +166,7 @@ func TestConcurrentVotingKeepsCounts(t *testing.T) {
 }
 
 func TestVoteRules(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	ann, bob := newUser(t, db, "Ann"), newUser(t, db, "Bob")
 	idea := newIdea(t, db, ann, "Keyboard shortcuts")
 	st, err := models.Vote(ctx, db, bob, idea.ID)
@@ -187,7 +199,7 @@ func TestVoteRules(t *testing.T) {
 }
 
 func TestListSortsAndFilters(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	ann := newUser(t, db, "Ann")
 	a := newIdea(t, db, ann, "Alpha idea about exports")
 	b := newIdea(t, db, ann, "Bravo idea about imports")
@@ -237,7 +249,7 @@ func TestListSortsAndFilters(t *testing.T) {
 }
 
 func TestThreadedComments(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	ann, bob := newUser(t, db, "Ann"), newUser(t, db, "Bob")
 	idea := newIdea(t, db, ann, "Threaded discussions")
 	other := newIdea(t, db, ann, "Another idea entirely")
@@ -297,7 +309,7 @@ func TestThreadedComments(t *testing.T) {
 }
 
 func TestSearchAndSimilar(t *testing.T) {
-	db := testdb.Open(t)
+	db := openDB(t)
 	ann := newUser(t, db, "Ann")
 	dark := newIdea(t, db, ann, "Dark mode for the dashboard")
 	newIdea(t, db, ann, "Export reports to CSV")

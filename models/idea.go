@@ -29,29 +29,31 @@ var Statuses = []string{StatusOpen, StatusUnderReview, StatusPlanned, StatusInPr
 
 // Idea is one suggestion, with the joined fields every page shows.
 type Idea struct {
-	ID            int64
-	Title         string
-	Body          string
-	BodyHTML      string
-	CategoryID    int64
-	Category      string `gorm:"->"` // slug
-	CategoryName  string `gorm:"->"`
-	Tags          Tags
-	AuthorID      int64
-	AuthorName    string `gorm:"->"`
-	Status        string
-	Moderation    string
-	MergedIntoID  *int64
-	VoteCount     int
-	CommentCount  int
-	FollowerCount int
-	Score         float64
-	StaffStatusAt *time.Time
-	DeletedAt     *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Voted         bool `gorm:"->"` // by the viewer
-	Following     bool `gorm:"->"` // by the viewer
+	ID           int64
+	Title        string
+	Body         string
+	BodyHTML     string
+	CategoryID   int64
+	Category     string `gorm:"->"` // slug
+	CategoryName string `gorm:"->"`
+	Tags         Tags
+	AuthorID     int64
+	AuthorName   string `gorm:"->"`
+	Status       string
+	Moderation   string
+	// ModerationReason is shown to the author of hidden content.
+	ModerationReason string
+	MergedIntoID     *int64
+	VoteCount        int
+	CommentCount     int
+	FollowerCount    int
+	Score            float64
+	StaffStatusAt    *time.Time
+	DeletedAt        *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Voted            bool `gorm:"->"` // by the viewer
+	Following        bool `gorm:"->"` // by the viewer
 }
 
 // Votable reports whether members may still vote on the idea.
@@ -213,6 +215,9 @@ func UpdateIdea(ctx context.Context, db *gorm.DB, actor *User, id int64, in Idea
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBan(db.WithContext(ctx), actor); err != nil {
+		return nil, err
+	}
 	if !idea.EditableBy(actor) {
 		if actor == nil || actor.ID != idea.AuthorID {
 			return nil, Forbidden("Only the author can edit this idea.")
@@ -260,7 +265,7 @@ func DeleteIdea(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
 // ideaSelect is the column list of every idea query; viewer 0 is anonymous.
 const ideaSelect = `i.id, i.title, i.body, i.body_html, i.category_id, c.slug AS category, c.name AS category_name,
 	i.tags, i.author_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
-	i.status, i.moderation, i.merged_into_id, i.vote_count, i.comment_count, i.follower_count, i.score,
+	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.vote_count, i.comment_count, i.follower_count, i.score,
 	i.staff_status_at, i.deleted_at, i.created_at, i.updated_at,
 	EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted,
 	EXISTS (SELECT 1 FROM follows f WHERE f.idea_id = i.id AND f.user_id = @viewer) AS following`

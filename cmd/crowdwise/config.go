@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crowdwise/crowdwise/handlers"
+	"github.com/crowdwise/crowdwise/integrations/mail"
 )
 
 // config is everything the binary reads from the environment, parsed once at
@@ -35,6 +37,9 @@ type config struct {
 	Providers          []handlers.ProviderConfig
 	AdminEmails        []string
 	SignInPerMinute    int
+	// SMTP sends notification emails; nil writes them to the log instead.
+	SMTP     *mail.SMTP
+	MailFrom string
 }
 
 // configError names the variable that was wrong and why.
@@ -172,7 +177,35 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			c.AdminEmails = append(c.AdminEmails, e)
 		}
 	}
+	if err := loadMail(c, getenv); err != nil {
+		return nil, err
+	}
 	return c, loadProviders(c, getenv)
+}
+
+// loadMail reads SMTP_URL and MAIL_FROM. Without SMTP_URL emails are
+// logged, not sent, so development needs no mail server.
+func loadMail(c *config, getenv func(string) string) error {
+	if raw := strings.TrimSpace(getenv("SMTP_URL")); raw != "" {
+		s, err := mail.ParseURL(raw)
+		if err != nil {
+			return &configError{"SMTP_URL", err.Error()}
+		}
+		c.SMTP = s
+	}
+	from := strings.TrimSpace(getenv("MAIL_FROM"))
+	if from == "" {
+		if c.SMTP != nil {
+			return &configError{"MAIL_FROM", `is required when SMTP_URL is set (e.g. "Crowdwise <ideas@example.com>")`}
+		}
+		return nil
+	}
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return &configError{"MAIL_FROM", `must be an email address, e.g. "Crowdwise <ideas@example.com>" or ideas@example.com`}
+	}
+	c.MailFrom = a.String()
+	return nil
 }
 
 // providerEnv maps each provider's route name to its variable prefix.

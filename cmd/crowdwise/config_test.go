@@ -87,3 +87,48 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigMail(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u@localhost/db"}
+	with := func(kv map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for k, v := range kv {
+			out[k] = v
+		}
+		return out
+	}
+	cfg, err := loadConfig(env(base))
+	if err != nil || cfg.SMTP != nil || cfg.MailFrom != "" {
+		t.Fatalf("no SMTP_URL must mean log-only mail: %+v %v", cfg, err)
+	}
+	cfg, err = loadConfig(env(with(map[string]string{"SMTP_URL": "smtps://u:p@mail.example.com", "MAIL_FROM": "Crowdwise <ideas@example.com>"})))
+	if err != nil || cfg.SMTP == nil || cfg.SMTP.String() != "smtps://mail.example.com:465" || cfg.MailFrom != `"Crowdwise" <ideas@example.com>` {
+		t.Fatalf("SMTP config: %+v %v", cfg, err)
+	}
+	// MAIL_FROM alone is fine (used for logged mail).
+	if _, err := loadConfig(env(with(map[string]string{"MAIL_FROM": "ideas@example.com"}))); err != nil {
+		t.Errorf("MAIL_FROM without SMTP_URL: %v", err)
+	}
+	cases := []struct {
+		key string
+		kv  map[string]string
+	}{
+		{"MAIL_FROM", map[string]string{"SMTP_URL": "smtp://mail.example.com"}},
+		{"MAIL_FROM", map[string]string{"SMTP_URL": "smtp://mail.example.com", "MAIL_FROM": "not an address"}},
+		{"SMTP_URL", map[string]string{"SMTP_URL": "mail.example.com:587", "MAIL_FROM": "ideas@example.com"}},
+		{"SMTP_URL", map[string]string{"SMTP_URL": "https://mail.example.com", "MAIL_FROM": "ideas@example.com"}},
+		{"SMTP_URL", map[string]string{"SMTP_URL": "smtp://user:secretpw@", "MAIL_FROM": "ideas@example.com"}},
+	}
+	for _, tc := range cases {
+		_, err := loadConfig(env(with(tc.kv)))
+		var ce *configError
+		if !errors.As(err, &ce) || ce.Var != tc.key {
+			t.Errorf("%v: got %v, want an error naming %s", tc.kv, err, tc.key)
+		} else if strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("config error leaks the SMTP password: %v", err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/handlers"
+	"github.com/crowdwise/crowdwise/integrations/mail"
 	"github.com/crowdwise/crowdwise/migrations"
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -76,6 +77,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 	}
 	s := &server{cfg: cfg, log: logger, db: db, handler: h}
 	s.workerCtx, s.stopWorker = context.WithCancel(context.Background())
+	s.startJobWorker()
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -86,6 +88,32 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// startJobWorker runs the job queue (notification emails, the daily
+// digest) in the background until close stops it. Requests only insert
+// jobs; nothing is sent from a request.
+func (s *server) startJobWorker() {
+	var sender mail.Sender
+	if s.cfg.SMTP != nil {
+		sender = s.cfg.SMTP
+		s.log.Info("email via SMTP", "server", s.cfg.SMTP.String(), "from", s.cfg.MailFrom)
+	} else if s.cfg.production() {
+		s.log.Warn("SMTP_URL is unset: notification emails are written to the log, not sent")
+	} else {
+		s.log.Info("SMTP_URL is unset: notification emails are written to the log, not sent")
+	}
+	cfg := models.JobConfig{
+		Mail: models.MailConfig{
+			Sender: sender, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL.String(), Secret: s.cfg.SessionSecret,
+		},
+		Logger: s.log.With("component", "jobs"),
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		models.RunWorker(s.workerCtx, s.db, cfg)
+	}()
 }
 
 // run serves on ln until ctx is cancelled, then drains: readiness turns 503,

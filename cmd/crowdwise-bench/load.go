@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+type loadConfig struct {
+	dbURL, bin, work, addr, out string
+	duration, warmup            time.Duration
+	threads, connections        int
+}
+
+// endpoint is one thing to measure.
+type endpoint struct {
+	name   string
+	method string // for the report; a script decides the real methods
+	path   string
+	script string // wrk Lua script, "" for a plain GET of path
+	// probe sends what one visitor would and describes the answer; it
+	// returns the time one request took.
+	probe func(ctx context.Context, base string) (string, time.Duration, error)
+}
+
+// load serves the generated database and measures each endpoint in turn.
+func load(ctx context.Context, cfg loadConfig) error {
+	ds, tokens, err := readDataset(cfg.work)
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fmt.Errorf("wrk is missing (make deps-wrk installs it)")
+	}
+	if cfg.connections < cfg.threads {
+		cfg.connections = cfg.threads
+	}
+	srv, err := startServer(cfg.bin, cfg.dbURL, cfg.addr, filepath.Join(cfg.work, "server.log"))
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	if err := srv.waitReady(ctx, 60*time.Second); err != nil {
+		return err
+	}
+	endpoints, err := benchEndpoints(ds, tokens, cfg)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("measuring %s with wrk: %d threads, %d connections, %s per endpoint after a %s warm-up\n",
+		srv.base, cfg.threads, cfg.connections, cfg.duration, cfg.warmup)
+	var results []endpointResult
+	for _, ep := range endpoints {
+		r, err := measure(ctx, srv, ep, cfg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ep.name, err)
+		}
+		fmt.Printf("  %-24s %9.1f req/s  p50 %8s  p99 %8s  %s\n", r.Name, r.RequestsPerSec,
+			fmtMs(r.P50Ms), fmtMs(r.P99Ms), fmtStatuses(r.Statuses))
+		results = append(results, r)
+	}
+	peak, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
+	srv.stop()
+	rep := newReport(ds, cfg, peak, srv.logPath, results)
+	if err := rep.write(cfg.out); err != nil {
+		return err
+	}
+	rep.print()
+	abs, _ := filepath.Abs(cfg.out)
+	fmt.Println("results written to", abs)
+	return nil
+}
+
+// benchEndpoints lists what make bench measures, in order. The vote mix
+// runs last: it changes vote counts, which the read endpoints order by.
+func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, error) {
+	var eps []endpoint
+	for _, sort := range []string{"trending", "top", "new", "discussed"} {
+		eps = append(eps, getEndpoint("home "+sort, "/?sort="+sort))
+	}
+	idea := &models.Idea{ID: ds.ThreadIdeaID, Title: ds.ThreadIdeaTitle}
+	eps = append(eps,
+		getEndpoint(fmt.Sprintf("idea page (%d comments)", threadComments), idea.URL()),
+		getEndpoint("search", "/search?q="+url.QueryEscape(ds.SearchQuery)),
+		getEndpoint("similar", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.SimilarTitle)),
+	)
+	if len(tokens) == 0 || len(ds.VoteIdeaIDs) == 0 {
+		return nil, fmt.Errorf("the dataset has no member sessions or open ideas to vote on")
+	}
+	script := filepath.Join(cfg.work, "vote.lua")
+	if err := writeVoteScript(script, tokens, ds.VoteIdeaIDs, cfg.threads); err != nil {
+		return nil, err
+	}
+	eps = append(eps, endpoint{
+		name:   fmt.Sprintf("vote/unvote (%d members)", len(tokens)),
+		method: "PUT+DELETE",
+		path:   "/api/v1/ideas/:id/vote",
+		script: script,
+		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
+			// Vote and take it back as the last member on the last idea,
+			// a pair the script reaches last, if ever.
+			p := fmt.Sprintf("/api/v1/ideas/%d/vote", ds.VoteIdeaIDs[len(ds.VoteIdeaIDs)-1])
+			var out []string
+			var took time.Duration
+			for _, m := range []string{http.MethodPut, http.MethodDelete} {
+				s, d, err := probe(ctx, m, base+p, tokens[len(tokens)-1], memberIP(len(tokens)-1))
+				if err != nil {
+					return "", 0, err
+				}
+				out = append(out, m+" "+s)
+				took += d
+			}
+			return strings.Join(out, "; "), took / 2, nil
+		},
+	})
+	return eps, nil
+}
+
+func getEndpoint(name, path string) endpoint {
+	return endpoint{name: name, method: http.MethodGet, path: path,
+		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
+			return probe(ctx, http.MethodGet, base+path, "", "")
+		}}
+}
+
+// probe sends one request the way wrk will and describes the answer, so
+// a 404 from a route that does not exist yet, or a redirect that wrk would
+// not follow, is obvious before thousands of them are timed.
+func probe(ctx context.Context, method, u, token, ip string) (string, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	if token != "" {
+		req.Header.Set("Cookie", "session="+token+"; csrf=bench")
+		req.Header.Set("X-CSRF-Token", "bench")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-Forwarded-For", ip)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	start := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		return "", 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	took := time.Since(start)
+	if err != nil {
+		return "", 0, err
+	}
+	ctype := strings.Split(res.Header.Get("Content-Type"), ";")[0]
+	s := fmt.Sprintf("%d %s, %d bytes", res.StatusCode, ctype, len(body))
+	// Small JSON answers are shown whole: the vote contract is its body.
+	if ctype == "application/json" && len(body) < 200 {
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
+				body, _ = io.ReadAll(zr)
+			}
+		}
+		s += " " + strings.TrimSpace(string(body))
+	}
+	if loc := res.Header.Get("Location"); loc != "" {
+		s += " → " + loc
+	}
+	return s, took, nil
+}
+
+// measure probes the endpoint, warms it up, then times it with wrk while
+// reading the server's request counters before and after.
+func measure(ctx context.Context, srv *server, ep endpoint, cfg loadConfig) (endpointResult, error) {
+	r := endpointResult{Name: ep.name, Method: ep.method, Path: ep.path}
+	// Idle latency: the median of a few requests one after another on an
+	// otherwise idle server. Under wrk's 32 connections latency is mostly
+	// queueing; this is what a single visitor waits.
+	var idle []time.Duration
+	for i := range 5 {
+		desc, d, err := ep.probe(ctx, srv.base)
+		if err != nil {
+			return r, err
+		}
+		if i == 0 {
+			r.Probe = desc
+		}
+		idle = append(idle, d)
+	}
+	slices.Sort(idle)
+	r.IdleMs = ms(idle[len(idle)/2])
+	u := srv.base + ep.path
+	warmArgs, runArgs := []string(nil), []string(nil)
+	if ep.script != "" {
+		u = srv.base + "/" // the script builds every request
+		warmArgs, runArgs = []string{"0"}, []string{"100000"}
+	}
+	if cfg.warmup > 0 {
+		if _, _, err := runWrk(ctx, u, cfg.warmup, cfg.threads, cfg.connections, ep.script, warmArgs...); err != nil {
+			return r, err
+		}
+	}
+	before, err := srv.settledCounts(ctx)
+	if err != nil {
+		return r, err
+	}
+	logStart := srv.logSize()
+	w, _, err := runWrk(ctx, u, cfg.duration, cfg.threads, cfg.connections, ep.script, runArgs...)
+	if err != nil {
+		return r, err
+	}
+	after, err := srv.settledCounts(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Requests, r.Seconds, r.RequestsPerSec = w.Requests, w.Seconds, w.RPS
+	r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs = ms(w.P50), ms(w.P90), ms(w.P99), ms(w.Max)
+	r.SocketErrors = w.SocketErrors
+	r.Statuses, r.Routes = map[string]int64{}, map[string]int64{}
+	var served, redirects int64
+	for k, n := range after {
+		if n -= before[k]; n <= 0 || k.route == "/metrics" {
+			continue
+		}
+		r.Statuses[k.status] += n
+		r.Routes[k.method+" "+k.route] += n
+		served += n
+		if c, _ := strconv.Atoi(k.status); c >= 300 && c <= 399 {
+			redirects += n
+		}
+	}
+	// Non-2xx counts what wrk received: wrk's own count (which treats 3xx
+	// as success) plus the redirects the server sent. The server's counters
+	// also hold the requests still in flight when wrk stopped, which the
+	// app may record as 500 (context canceled) though nobody received them.
+	r.Non2xx = w.Non2xx3xx + redirects
+	r.CutOff = max(0, served-w.Requests)
+	r.CutOff5xx = srv.canceledSince(logStart)
+	if r.PeakRSSBytes, err = srv.peakRSS(); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

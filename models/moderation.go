@@ -1,0 +1,605 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Moderation actions a moderator takes on queued items.
+const (
+	ActApprove = "approve" // pending or flagged → visible; flags resolved
+	ActHide    = "hide"    // → hidden, with a reason the author sees
+	ActRestore = "restore" // hidden or spam → visible
+	ActSpam    = "spam"    // → spam; optionally hides the author's other content
+	ActBan     = "ban"     // bans the items' authors
+)
+
+// ModerationActions lists the actions in the order the queue offers them.
+var ModerationActions = []string{ActApprove, ActHide, ActRestore, ActSpam, ActBan}
+
+// MaxBulkItems bounds one bulk action, so one request holds few row locks.
+const MaxBulkItems = 100
+
+// ItemRef names one idea or comment.
+type ItemRef struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+}
+
+// String is the form value of the ref: "idea:12", "comment:34".
+func (r ItemRef) String() string { return r.Type + ":" + itoa(r.ID) }
+
+// ParseItemRef reads "idea:12" or "comment:34".
+func ParseItemRef(s string) (ItemRef, bool) {
+	typ, id, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || n <= 0 || (typ != TargetIdea && typ != TargetComment) {
+		return ItemRef{}, false
+	}
+	return ItemRef{typ, n}, true
+}
+
+// ModerationInput is one staff action on one or more items.
+type ModerationInput struct {
+	Action string
+	Items  []ItemRef
+	// Reason is shown to the author (hide, spam) or the banned member (ban).
+	Reason string
+	// AlsoHideAuthor, with spam, hides every other visible or pending post
+	// of the items' authors too.
+	AlsoHideAuthor bool
+	// Until ends a ban; Permanent must be set instead for a permanent one,
+	// so a forgotten date never bans someone for ever.
+	Until     *time.Time
+	Permanent bool
+}
+
+func (in *ModerationInput) validate() error {
+	v := &ValidationError{}
+	in.Reason = strings.TrimSpace(strings.ReplaceAll(in.Reason, "\r\n", "\n"))
+	if !slices.Contains(ModerationActions, in.Action) {
+		v.Add("action", "Choose one of: "+strings.Join(ModerationActions, ", ")+".")
+	}
+	seen := map[ItemRef]bool{}
+	items := in.Items[:0:0]
+	for _, it := range in.Items {
+		if (it.Type != TargetIdea && it.Type != TargetComment) || it.ID <= 0 {
+			v.Add("items", "Items are ideas or comments with positive ids.")
+		} else if !seen[it] {
+			seen[it] = true
+			items = append(items, it)
+		}
+	}
+	in.Items = items
+	switch {
+	case len(in.Items) == 0:
+		v.Add("items", "Select at least one item.")
+	case len(in.Items) > MaxBulkItems:
+		v.Add("items", "Select at most "+itoa(MaxBulkItems)+" items at a time.")
+	}
+	validateReason(v, "reason", in.Reason, in.Action == ActHide || in.Action == ActBan)
+	if in.Action == ActBan {
+		switch {
+		case in.Permanent && in.Until != nil:
+			v.Add("until", "Choose an end date or a permanent ban, not both.")
+		case !in.Permanent && in.Until == nil:
+			v.Add("until", "Choose when the ban ends, or make it permanent.")
+		case in.Until != nil && !in.Until.After(time.Now()):
+			v.Add("until", "The ban must end in the future.")
+		}
+	}
+	return v.Err()
+}
+
+// ItemState is an idea's or comment's moderation state after an action.
+type ItemState struct {
+	Type             string `json:"type"`
+	ID               int64  `json:"id"`
+	IdeaID           int64  `json:"idea_id"`
+	AuthorID         int64  `json:"author_id"`
+	Moderation       string `json:"moderation"`
+	ModerationReason string `json:"moderation_reason"`
+	FlagsResolved    int64  `json:"flags_resolved"`
+}
+
+// ModerationResult reports what an action changed.
+type ModerationResult struct {
+	Items  []ItemState `json:"items"`  // the selected items
+	Hidden int         `json:"hidden"` // other posts hidden with AlsoHideAuthor
+	Banned []int64     `json:"banned"` // members banned
+}
+
+// Moderate applies one staff action to a set of items in one transaction:
+// all of it happens, with its audit entries and notifications, or none.
+func Moderate(ctx context.Context, db *gorm.DB, actor *User, in ModerationInput) (*ModerationResult, error) {
+	if !actor.HasRole(RoleModerator) {
+		return nil, Forbidden("Only moderators can moderate content.")
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	res := &ModerationResult{Items: []ItemState{}, Banned: []int64{}}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		items, err := loadItems(tx, in.Items)
+		if err != nil {
+			return err
+		}
+		if in.Action == ActBan {
+			return banAuthors(tx, actor, items, in, res)
+		}
+		var extra []ItemRef
+		if in.Action == ActSpam && in.AlsoHideAuthor {
+			if extra, err = otherPostsOf(tx, items); err != nil {
+				return err
+			}
+		}
+		if err := lockIdeasOf(tx, items, extra); err != nil {
+			return err
+		}
+		to, reason := ModVisible, ""
+		switch in.Action {
+		case ActHide:
+			to, reason = ModHidden, in.Reason
+		case ActSpam:
+			to, reason = ModSpam, in.Reason
+			if reason == "" {
+				reason = "Marked as spam."
+			}
+		}
+		for _, it := range items {
+			st, err := setModeration(tx, actor, in.Action, it.ItemRef, to, reason)
+			if err != nil {
+				return err
+			}
+			res.Items = append(res.Items, *st)
+		}
+		for _, ref := range extra {
+			if _, err := setModeration(tx, actor, ActHide, ref, ModHidden, "Hidden along with this member's spam."); err != nil {
+				return err
+			}
+			res.Hidden++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// HideItem hides one idea or comment with a reason shown to its author.
+func HideItem(ctx context.Context, db *gorm.DB, actor *User, ref ItemRef, reason string) (*ItemState, error) {
+	return moderateOne(ctx, db, actor, ModerationInput{Action: ActHide, Items: []ItemRef{ref}, Reason: reason})
+}
+
+// RestoreItem makes a hidden, spam or pending idea or comment visible again.
+func RestoreItem(ctx context.Context, db *gorm.DB, actor *User, ref ItemRef) (*ItemState, error) {
+	return moderateOne(ctx, db, actor, ModerationInput{Action: ActRestore, Items: []ItemRef{ref}})
+}
+
+func moderateOne(ctx context.Context, db *gorm.DB, actor *User, in ModerationInput) (*ItemState, error) {
+	res, err := Moderate(ctx, db, actor, in)
+	if err != nil {
+		return nil, err
+	}
+	return &res.Items[0], nil
+}
+
+// modItem is the part of an idea or comment moderation works with.
+type modItem struct {
+	ItemRef
+	IdeaID     int64
+	AuthorID   int64
+	AuthorRole string
+}
+
+// loadItems resolves refs to items; an unknown id is a 404 naming it.
+func loadItems(tx *gorm.DB, refs []ItemRef) ([]modItem, error) {
+	var ideaIDs, commentIDs []int64
+	for _, r := range refs {
+		if r.Type == TargetIdea {
+			ideaIDs = append(ideaIDs, r.ID)
+		} else {
+			commentIDs = append(commentIDs, r.ID)
+		}
+	}
+	var rows []struct {
+		Type       string
+		ID         int64
+		IdeaID     int64
+		AuthorID   int64
+		AuthorRole string
+	}
+	err := tx.Raw(`SELECT 'idea' AS type, i.id, i.id AS idea_id, i.author_id, u.role AS author_role
+			FROM ideas i JOIN users u ON u.id = i.author_id WHERE i.id IN @ideas
+		UNION ALL
+		SELECT 'comment', c.id, c.idea_id, c.author_id, u.role
+			FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id IN @comments`,
+		map[string]any{"ideas": append(ideaIDs, 0), "comments": append(commentIDs, 0)}).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	found := map[ItemRef]modItem{}
+	for _, r := range rows {
+		ref := ItemRef{r.Type, r.ID}
+		found[ref] = modItem{ref, r.IdeaID, r.AuthorID, r.AuthorRole}
+	}
+	items := make([]modItem, 0, len(refs))
+	for _, r := range refs {
+		it, ok := found[r]
+		if !ok {
+			return nil, NotFound("There is no " + r.Type + " with id " + itoa(r.ID) + ".")
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// lockIdeasOf takes the row lock of every idea the items live on, in id
+// order: comment counters change under that lock (as in CreateComment), and
+// a fixed order keeps two bulk actions from deadlocking each other.
+func lockIdeasOf(tx *gorm.DB, items []modItem, extra []ItemRef) error {
+	ids := []int64{0}
+	for _, it := range items {
+		ids = append(ids, it.IdeaID)
+	}
+	if len(extra) > 0 {
+		var more []int64
+		if err := tx.Raw(`SELECT idea_id FROM comments WHERE id IN ?`, append(refIDs(extra, TargetComment), 0)).
+			Scan(&more).Error; err != nil {
+			return err
+		}
+		ids = append(append(ids, more...), refIDs(extra, TargetIdea)...)
+	}
+	var locked []int64
+	return tx.Raw(`SELECT id FROM ideas WHERE id IN ? ORDER BY id FOR UPDATE`, ids).Scan(&locked).Error
+}
+
+func refIDs(refs []ItemRef, typ string) []int64 {
+	var ids []int64
+	for _, r := range refs {
+		if r.Type == typ {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// otherPostsOf lists the visible and pending posts of the items' authors
+// that are not among the items. Staff content is never swept up this way.
+func otherPostsOf(tx *gorm.DB, items []modItem) ([]ItemRef, error) {
+	selected := map[ItemRef]bool{}
+	authors := []int64{}
+	for _, it := range items {
+		selected[it.ItemRef] = true
+		if it.AuthorRole != RoleMember {
+			return nil, Forbidden("That " + it.Type + " was written by staff; their other content is not hidden in bulk.")
+		}
+		if !slices.Contains(authors, it.AuthorID) {
+			authors = append(authors, it.AuthorID)
+		}
+	}
+	var rows []ItemRef
+	err := tx.Raw(`SELECT 'idea' AS type, id FROM ideas WHERE author_id IN @a AND moderation IN ('visible', 'pending') AND deleted_at IS NULL
+		UNION ALL
+		SELECT 'comment', id FROM comments WHERE author_id IN @a AND moderation IN ('visible', 'pending') AND deleted_at IS NULL
+		ORDER BY 1 DESC, 2`, map[string]any{"a": authors}).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if !selected[r] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// modRow is an idea or comment row as moderation reads it.
+type modRow struct {
+	ID               int64
+	IdeaID           int64
+	ParentID         *int64
+	AuthorID         int64
+	Body             string
+	Moderation       string
+	ModerationReason string
+	StaffOnly        bool
+	DeletedAt        *time.Time
+	CreatedAt        time.Time
+}
+
+// counted reports whether a comment in this state is part of its idea's
+// comment_count: visible, not deleted, not staff-only.
+func (r *modRow) counted(moderation string) bool {
+	return moderation == ModVisible && r.DeletedAt == nil && !r.StaffOnly
+}
+
+// setModeration moves one item to state `to`, resolves its open flags, keeps
+// the idea's comment counter and trend score right, tells the author when it
+// is hidden, and writes the audit entry, all in tx. The item's idea must
+// already be locked (lockIdeasOf).
+func setModeration(tx *gorm.DB, actor *User, action string, ref ItemRef, to, reason string) (*ItemState, error) {
+	var row modRow
+	q := `SELECT id, id AS idea_id, author_id, moderation, moderation_reason, false AS staff_only, deleted_at, created_at
+		FROM ideas WHERE id = ? FOR UPDATE`
+	if ref.Type == TargetComment {
+		q = `SELECT id, idea_id, parent_id, author_id, body, moderation, moderation_reason, staff_only, deleted_at, created_at
+			FROM comments WHERE id = ? FOR UPDATE`
+	}
+	if err := tx.Raw(q, ref.ID).Scan(&row).Error; err != nil {
+		return nil, err
+	}
+	if row.ID == 0 {
+		return nil, NotFound("There is no " + ref.Type + " with id " + itoa(ref.ID) + ".")
+	}
+	resolved, err := resolveFlags(tx, actor, ref.Type, ref.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := &ItemState{Type: ref.Type, ID: ref.ID, IdeaID: row.IdeaID, AuthorID: row.AuthorID,
+		Moderation: to, ModerationReason: reason, FlagsResolved: resolved}
+	from := row.Moderation
+	if from == to && row.ModerationReason == reason && resolved == 0 {
+		return st, nil // nothing to do, nothing to record
+	}
+	table := "ideas"
+	if ref.Type == TargetComment {
+		table = "comments"
+	}
+	if err := tx.Exec(`UPDATE `+table+` SET moderation = ?, moderation_reason = ? WHERE id = ?`, to, reason, ref.ID).Error; err != nil {
+		return nil, err
+	}
+	if ref.Type == TargetIdea {
+		if err := tx.Exec(`UPDATE ideas SET updated_at = now() WHERE id = ?`, ref.ID).Error; err != nil {
+			return nil, err
+		}
+	} else if err := recountComment(tx, &row, from, to); err != nil {
+		return nil, err
+	}
+	if to == ModHidden && from != ModHidden && action == ActHide {
+		if err := notifyHidden(tx, ref.Type, ref.ID, row.AuthorID, reason); err != nil {
+			return nil, err
+		}
+	}
+	before := map[string]any{"moderation": from, "moderation_reason": row.ModerationReason}
+	after := map[string]any{"moderation": to, "moderation_reason": reason, "flags_resolved": resolved}
+	if ref.Type == TargetComment {
+		after["idea_id"] = row.IdeaID
+	}
+	return st, audit(tx, actor, ref.Type+"."+action, ref.Type, ref.ID, before, after)
+}
+
+// recountComment adjusts the idea's comment_count and trend score when a
+// comment enters or leaves the visible discussion. The score term uses the
+// comment's own time, so hiding takes back exactly what showing added. A
+// pending comment approved for the first time is also announced now, as
+// CreateComment would have done.
+func recountComment(tx *gorm.DB, row *modRow, from, to string) error {
+	was, is := row.counted(from), row.counted(to)
+	switch {
+	case !was && is:
+		if err := tx.Exec(`UPDATE ideas SET comment_count = comment_count + 1, score = cw_trend_add(score, 1, ?) WHERE id = ?`,
+			row.CreatedAt, row.IdeaID).Error; err != nil {
+			return err
+		}
+		if from == ModPending {
+			idea, err := lockIdea(tx, row.IdeaID)
+			if err != nil {
+				return err
+			}
+			return notifyComment(tx, &Comment{ID: row.ID, IdeaID: row.IdeaID, ParentID: row.ParentID, AuthorID: row.AuthorID, Body: row.Body}, idea)
+		}
+	case was && !is:
+		return tx.Exec(`UPDATE ideas SET comment_count = greatest(comment_count - 1, 0), score = cw_trend_sub(score, 1, ?) WHERE id = ?`,
+			row.CreatedAt, row.IdeaID).Error
+	}
+	return nil
+}
+
+// banAuthors bans the distinct authors of items.
+func banAuthors(tx *gorm.DB, actor *User, items []modItem, in ModerationInput, res *ModerationResult) error {
+	until := in.Until
+	if in.Permanent {
+		until = nil
+	}
+	for _, it := range items {
+		if slices.Contains(res.Banned, it.AuthorID) {
+			continue
+		}
+		if _, err := banInTx(tx, actor, it.AuthorID, BanInput{Until: until, Reason: in.Reason}); err != nil {
+			return err
+		}
+		res.Banned = append(res.Banned, it.AuthorID)
+	}
+	return nil
+}
+
+// Queue filters.
+const (
+	QueueAll     = "all"
+	QueueFlagged = "flagged"
+	QueuePending = "pending"
+)
+
+// QueueFilters lists the queue's filters in display order.
+var QueueFilters = []string{QueueAll, QueueFlagged, QueuePending}
+
+// QueueItem is one idea or comment waiting for a moderator.
+type QueueItem struct {
+	Type             string        `json:"type"`
+	ID               int64         `json:"id"`
+	IdeaID           int64         `json:"idea_id"`
+	IdeaTitle        string        `json:"idea_title"`
+	Body             string        `json:"body"`
+	AuthorID         int64         `json:"author_id"`
+	AuthorName       string        `json:"author_name"`
+	AuthorBanned     bool          `json:"author_banned"`
+	Moderation       string        `json:"moderation"`
+	ModerationReason string        `json:"moderation_reason"`
+	CreatedAt        time.Time     `json:"created_at"`
+	FlagCount        int           `json:"flag_count"`
+	FirstFlagAt      *time.Time    `json:"first_flag_at"`
+	Reasons          []ReasonCount `json:"reasons" gorm:"-"`
+	Notes            []FlagNote    `json:"notes" gorm:"-"`
+}
+
+// Ref is the item's form value, "idea:12".
+func (q QueueItem) Ref() string { return ItemRef{q.Type, q.ID}.String() }
+
+// URL is where the item is shown.
+func (q QueueItem) URL() string {
+	if q.Type == TargetComment {
+		return "/ideas/" + itoa(q.IdeaID) + "#comment-" + itoa(q.ID)
+	}
+	return "/ideas/" + itoa(q.ID)
+}
+
+// ReasonCount is how many open flags give one reason.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// Label is the reason as people read it.
+func (r ReasonCount) Label() string { return FlagReasonLabels[r.Reason] }
+
+// FlagNote is a note a member left with a flag.
+type FlagNote struct {
+	TargetType string    `json:"-"`
+	TargetID   int64     `json:"-"`
+	Reason     string    `json:"reason"`
+	Note       string    `json:"note"`
+	UserName   string    `json:"user_name"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// notesPerItem bounds the flag notes shown per queue item.
+const notesPerItem = 5
+
+// QueuePage is one page of the moderation queue.
+type QueuePage struct {
+	Items []QueueItem
+	Page  Page
+}
+
+// queueSQL is every live idea and comment that is pending or has open flags.
+const queueSQL = `WITH open AS (
+		SELECT target_type, target_id, count(*) AS flag_count, min(created_at) AS first_flag_at
+		FROM flags WHERE resolved_at IS NULL GROUP BY target_type, target_id),
+	items AS (
+		SELECT 'idea' AS type, i.id, i.id AS idea_id, i.title AS idea_title, i.body, i.author_id, i.moderation,
+			i.moderation_reason, i.created_at, coalesce(o.flag_count, 0) AS flag_count, o.first_flag_at
+		FROM ideas i LEFT JOIN open o ON o.target_type = 'idea' AND o.target_id = i.id
+		WHERE i.deleted_at IS NULL AND (i.moderation = 'pending' OR o.flag_count > 0)
+		UNION ALL
+		SELECT 'comment', c.id, c.idea_id, i.title, c.body, c.author_id, c.moderation,
+			c.moderation_reason, c.created_at, coalesce(o.flag_count, 0), o.first_flag_at
+		FROM comments c JOIN ideas i ON i.id = c.idea_id
+			LEFT JOIN open o ON o.target_type = 'comment' AND o.target_id = c.id
+		WHERE c.deleted_at IS NULL AND (c.moderation = 'pending' OR o.flag_count > 0))`
+
+// queueWhere maps each filter to its condition; user text never reaches SQL.
+var queueWhere = map[string]string{
+	QueueAll:     "true",
+	QueueFlagged: "it.flag_count > 0",
+	QueuePending: "it.moderation = 'pending'",
+}
+
+// ModerationQueue lists pending and flagged items, oldest first (by first
+// flag, or by posting for unflagged pending items) so nothing waits for
+// ever behind newer reports.
+func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter string, page Page) (*QueuePage, error) {
+	if !actor.HasRole(RoleModerator) {
+		return nil, Forbidden("Only moderators can see the moderation queue.")
+	}
+	if filter == "" {
+		filter = QueueAll
+	}
+	where, ok := queueWhere[filter]
+	if !ok {
+		return nil, &ValidationError{Fields: map[string]string{"show": "Show one of: " + strings.Join(QueueFilters, ", ") + "."}}
+	}
+	db = db.WithContext(ctx)
+	out := &QueuePage{Items: []QueueItem{}, Page: page}
+	if err := db.Raw(queueSQL + ` SELECT count(*) FROM items it WHERE ` + where).Scan(&out.Page.Total).Error; err != nil {
+		return nil, err
+	}
+	err := db.Raw(queueSQL+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, it.author_id,
+			CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
+			EXISTS (SELECT 1 FROM bans b WHERE b.user_id = it.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned,
+			it.moderation, it.moderation_reason, it.created_at, it.flag_count, it.first_flag_at
+		FROM items it JOIN users u ON u.id = it.author_id
+		WHERE `+where+`
+		ORDER BY coalesce(it.first_flag_at, it.created_at), it.type DESC, it.id
+		LIMIT ? OFFSET ?`, page.PerPage, page.Offset()).Scan(&out.Items).Error
+	if err != nil {
+		return nil, err
+	}
+	return out, attachFlags(db, out.Items)
+}
+
+// attachFlags fills in each item's open-flag reasons and latest notes.
+func attachFlags(db *gorm.DB, items []QueueItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ideas, comments := []int64{0}, []int64{0}
+	for _, it := range items {
+		if it.Type == TargetIdea {
+			ideas = append(ideas, it.ID)
+		} else {
+			comments = append(comments, it.ID)
+		}
+	}
+	cond := `f.resolved_at IS NULL AND ((f.target_type = 'idea' AND f.target_id IN @ideas) OR (f.target_type = 'comment' AND f.target_id IN @comments))`
+	args := map[string]any{"ideas": ideas, "comments": comments, "notes": notesPerItem}
+	var reasons []struct {
+		TargetType string
+		TargetID   int64
+		Reason     string
+		Count      int
+	}
+	if err := db.Raw(`SELECT f.target_type, f.target_id, f.reason, count(*) AS count FROM flags f WHERE `+cond+`
+		GROUP BY 1, 2, 3`, args).Scan(&reasons).Error; err != nil {
+		return err
+	}
+	var notes []FlagNote
+	if err := db.Raw(`SELECT target_type, target_id, reason, note, user_name, created_at FROM (
+			SELECT f.target_type, f.target_id, f.reason, f.note, f.created_at,
+				CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS user_name,
+				row_number() OVER (PARTITION BY f.target_type, f.target_id ORDER BY f.created_at DESC, f.id DESC) AS n
+			FROM flags f JOIN users u ON u.id = f.user_id WHERE `+cond+` AND f.note <> '') x
+		WHERE n <= @notes ORDER BY created_at DESC`, args).Scan(&notes).Error; err != nil {
+		return err
+	}
+	index := map[ItemRef]*QueueItem{}
+	for i := range items {
+		items[i].Reasons, items[i].Notes = []ReasonCount{}, []FlagNote{}
+		index[ItemRef{items[i].Type, items[i].ID}] = &items[i]
+	}
+	for _, r := range reasons {
+		if it := index[ItemRef{r.TargetType, r.TargetID}]; it != nil {
+			it.Reasons = append(it.Reasons, ReasonCount{r.Reason, r.Count})
+		}
+	}
+	for _, n := range notes {
+		if it := index[ItemRef{n.TargetType, n.TargetID}]; it != nil {
+			it.Notes = append(it.Notes, n)
+		}
+	}
+	for i := range items {
+		sort.Slice(items[i].Reasons, func(a, b int) bool {
+			ra, rb := items[i].Reasons[a], items[i].Reasons[b]
+			return ra.Count > rb.Count || ra.Count == rb.Count && ra.Reason < rb.Reason
+		})
+	}
+	return nil
+}
