@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -41,6 +42,7 @@ type Handler struct {
 	assets    *assets
 	metrics   *metrics
 	providers *providerSet
+	similar   *similarCache
 	draining  atomic.Bool
 }
 
@@ -54,6 +56,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	}
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
+	h.similar = newSimilarCache(5*time.Minute, 10000)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

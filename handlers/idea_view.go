@@ -79,14 +79,8 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 			return err
 		}
 	}
-	similar, err := models.Similar(ctx, h.db, viewer, idea.Title, 6)
-	if err != nil {
+	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {
 		return err
-	}
-	for _, s := range similar {
-		if s.ID != idea.ID && len(v.Similar) < 5 {
-			v.Similar = append(v.Similar, s)
-		}
 	}
 	if v.Status.Status == "" {
 		v.Status.Status = idea.Status

@@ -81,6 +81,9 @@ var notices = map[string]string{
 	"role-changed": "Role updated.",
 	"idea-deleted": "Your idea was deleted.",
 	"flagged":      "Thanks for the report. A moderator will take a look.",
+	"merged":       "Merged. Votes, comments and followers moved here; the old page redirects.",
+	"unmerged":     "Unmerged. The idea has its votes, comments and followers back.",
+	"status":       "Status updated. Followers and voters are being notified.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

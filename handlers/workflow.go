@@ -44,7 +44,7 @@ func (h *Handler) statusForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, idea.URL()+"#timeline")
+	return c.Redirect(http.StatusSeeOther, idea.URL()+"?notice=status#timeline")
 }
 
 func (h *Handler) apiSetStatus(c echo.Context) error {
@@ -137,7 +137,7 @@ func (h *Handler) mergeForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, target.URL())
+	return c.Redirect(http.StatusSeeOther, target.URL()+"?notice=merged")
 }
 
 func (h *Handler) apiMerge(c echo.Context) error {
@@ -161,7 +161,7 @@ func (h *Handler) unmergeForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, source.URL())
+	return c.Redirect(http.StatusSeeOther, source.URL()+"?notice=unmerged")
 }
 
 func (h *Handler) apiUnmerge(c echo.Context) error {

@@ -98,7 +98,7 @@ func TestMergeAndUnmergeOverHTTP(t *testing.T) {
 	}
 	// The preview page says what moves.
 	_, page := do(t, mod, "GET", app.srv.URL+fmt.Sprintf("/ideas/%d/merge?into=%d", src.ID, dst.ID), nil)
-	if !strings.Contains(page, "<strong>1</strong> votes move") {
+	if !strings.Contains(page, "<strong>1</strong> vote moves") {
 		t.Errorf("merge preview lacks counts")
 	}
 	res, body := app.api(t, mod, "POST", path, fmt.Sprintf(`{"into_id":%d}`, dst.ID))

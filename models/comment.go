@@ -202,7 +202,8 @@ func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) erro
 		if c.StaffOnly || c.Moderation != "visible" {
 			return nil
 		}
-		return tx.Exec(`UPDATE ideas SET comment_count = comment_count - 1 WHERE id = ? AND comment_count > 0`, c.IdeaID).Error
+		return tx.Exec(`UPDATE ideas SET comment_count = comment_count - 1, score = cw_trend_sub(score, 1, ?)
+			WHERE id = ? AND comment_count > 0`, c.CreatedAt, c.IdeaID).Error
 	})
 }
 

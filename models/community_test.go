@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand"
 	"strings"
 	"sync"
@@ -346,5 +347,28 @@ func TestSearchAndSimilar(t *testing.T) {
 	db.Exec(`UPDATE ideas SET moderation = 'hidden' WHERE id = ?`, dark.ID)
 	if sim, _ = models.Similar(ctx, db, nil, "dark mode", 5); len(sim) != 0 {
 		t.Errorf("hidden idea suggested: %+v", sim)
+	}
+}
+
+// The score kept incrementally equals the score computed from the rows,
+// whatever mix of votes, unvotes (the author's too), comments and deletions.
+func TestIncrementalScoreMatchesRecomputed(t *testing.T) {
+	db := openDB(t)
+	ann, bob, cat := newUser(t, db, "Ann"), newUser(t, db, "Bob"), newUser(t, db, "Cat")
+	idea := newIdea(t, db, ann, "Score bookkeeping idea")
+	models.Vote(ctx, db, bob, idea.ID)
+	models.Vote(ctx, db, cat, idea.ID)
+	models.Unvote(ctx, db, ann, idea.ID)
+	models.Unvote(ctx, db, bob, idea.ID)
+	models.Vote(ctx, db, ann, idea.ID)
+	c1, _ := models.CreateComment(ctx, db, bob, idea.ID, models.CommentInput{Body: "one"})
+	models.CreateComment(ctx, db, cat, idea.ID, models.CommentInput{Body: "two"})
+	if err := models.DeleteComment(ctx, db, bob, c1.ID); err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Score, Recomputed float64 }
+	db.Raw(`SELECT score, cw_trend_score(id) AS recomputed FROM ideas WHERE id = ?`, idea.ID).Scan(&got)
+	if math.Abs(got.Score-got.Recomputed) > 1e-9 {
+		t.Errorf("incremental score %v, recomputed %v", got.Score, got.Recomputed)
 	}
 }

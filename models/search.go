@@ -120,6 +120,9 @@ func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		if err := tx.Exec(`SET LOCAL pg_trgm.similarity_threshold = 0.45`).Error; err != nil {
 			return err
 		}
+		if err := tx.Exec(`SET LOCAL pg_trgm.word_similarity_threshold = 0.45`).Error; err != nil {
+			return err
+		}
 		return tx.Raw(`
 		WITH RECURSIVE raw AS (
 			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title))) AS trgm,

@@ -539,12 +539,33 @@ func seedDemoContent(ctx context.Context, tx *gorm.DB) error {
 		if d.Status == StatusMerged {
 			return fmt.Errorf("demo idea %q: merged ideas need a target", d.Title)
 		}
-		if err := tx.Exec(`UPDATE ideas SET status = ?, staff_status_at = now(), updated_at = now() WHERE id = ?`,
-			d.Status, ids[i]).Error; err != nil {
+		// A week ago, by the product manager, with a timeline step, so the
+		// roadmap and changelog have something to show.
+		if err := tx.Exec(`UPDATE ideas SET status = @s, staff_status_at = now() - interval '7 days', updated_at = now(),
+			shipped_at = CASE WHEN @s = 'shipped' THEN now() - interval '7 days' END WHERE id = @id`,
+			map[string]any{"s": d.Status, "id": ids[i]}).Error; err != nil {
+			return err
+		}
+		note, release := demoStatusNotes[d.Status], ""
+		if d.Status == StatusShipped {
+			release = "Available to every workspace. Thanks to everyone who voted and shared details!"
+		}
+		if err := tx.Exec(`INSERT INTO idea_status_changes (idea_id, from_status, to_status, note, note_html, release_note, release_html, actor_id, created_at)
+			SELECT ?, 'open', ?, ?, ?, ?, ?, u.id, now() - interval '7 days' FROM users u WHERE lower(u.email) = 'pm@example.com'`,
+			ids[i], d.Status, note, md.render(note), release, md.render(release)).Error; err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// demoStatusNotes are the public notes of the seeded status changes.
+var demoStatusNotes = map[string]string{
+	StatusUnderReview: "Thanks for the detailed use cases. We're looking into how this fits with our plans.",
+	StatusPlanned:     "This is on the roadmap for next quarter.",
+	StatusInProgress:  "We've started building this. Follow the idea for updates.",
+	StatusShipped:     "Shipped!",
+	StatusDeclined:    "We've decided not to build this for now; see the comments for why and for alternatives.",
 }
 
 // seedDemoActivity dates the idea at posted and adds its votes, comments and

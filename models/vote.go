@@ -29,6 +29,19 @@ func lockIdea(tx *gorm.DB, id int64) (*Idea, error) {
 	return &i, err
 }
 
+// lockVisibleIdea locks an idea that user may see: hidden and pending ideas
+// are not found for anyone but their author and staff.
+func lockVisibleIdea(tx *gorm.DB, user *User, id int64) (*Idea, error) {
+	idea, err := lockIdea(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if idea.Moderation != "visible" && idea.AuthorID != user.ID && !user.IsStaff() {
+		return nil, NotFound("We couldn't find that idea.")
+	}
+	return idea, nil
+}
+
 // closedReason explains why an idea takes no votes, for the 409 message.
 func closedReason(i *Idea) string {
 	switch {
@@ -56,12 +69,9 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 	}
 	var st VoteState
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		idea, err := lockIdea(tx, ideaID)
+		idea, err := lockVisibleIdea(tx, user, ideaID)
 		if err != nil {
 			return err
-		}
-		if idea.Moderation != "visible" && idea.AuthorID != user.ID && !user.IsStaff() {
-			return NotFound("We couldn't find that idea.")
 		}
 		if !idea.Votable() {
 			return Conflict(closedReason(idea))
@@ -75,8 +85,10 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 			return res.Error
 		}
 		if res.RowsAffected == 1 {
-			if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1, score = cw_trend_add(score, 1, now())
-				WHERE id = ? RETURNING vote_count`, ideaID).Scan(&st.VoteCount).Error; err != nil {
+			// The author's own vote is part of the idea's creation term.
+			if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
+				score = CASE WHEN author_id = ? THEN score ELSE cw_trend_add(score, 1, now()) END
+				WHERE id = ? RETURNING vote_count`, user.ID, ideaID).Scan(&st.VoteCount).Error; err != nil {
 				return err
 			}
 		} else {
@@ -98,12 +110,9 @@ func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteSt
 	}
 	var st VoteState
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		idea, err := lockIdea(tx, ideaID)
+		idea, err := lockVisibleIdea(tx, user, ideaID)
 		if err != nil {
 			return err
-		}
-		if idea.Moderation != "visible" && idea.AuthorID != user.ID && !user.IsStaff() {
-			return NotFound("We couldn't find that idea.")
 		}
 		var cast []time.Time
 		if err := tx.Raw(`DELETE FROM votes WHERE idea_id = ? AND user_id = ? RETURNING created_at`, ideaID, user.ID).
@@ -112,8 +121,9 @@ func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteSt
 		}
 		st.VoteCount = idea.VoteCount
 		if len(cast) == 1 {
-			return tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1, score = cw_trend_sub(score, 1, ?)
-				WHERE id = ? RETURNING vote_count`, cast[0], ideaID).Scan(&st.VoteCount).Error
+			return tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1,
+				score = CASE WHEN author_id = ? THEN score ELSE cw_trend_sub(score, 1, ?) END
+				WHERE id = ? RETURNING vote_count`, user.ID, cast[0], ideaID).Scan(&st.VoteCount).Error
 		}
 		return nil
 	})

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// similarCache keeps each idea page's "similar ideas" for a few minutes:
+// the trigram search costs tens to hundreds of milliseconds on a large
+// community, the answer changes slowly, and a slightly stale list is
+// harmless (every entry is re-checked for visibility when shown).
+type similarCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[int64]similarEntry
+}
+
+type similarEntry struct {
+	at    time.Time
+	title string
+	ideas []models.SimilarIdea
+}
+
+func newSimilarCache(ttl time.Duration, max int) *similarCache {
+	return &similarCache{ttl: ttl, max: max, entries: map[int64]similarEntry{}}
+}
+
+// get returns up to 5 ideas similar to idea, other than idea itself.
+func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
+	s.mu.Lock()
+	e, ok := s.entries[idea.ID]
+	s.mu.Unlock()
+	if ok && e.title == idea.Title && time.Since(e.at) < s.ttl {
+		return e.ideas, nil
+	}
+	all, err := models.Similar(ctx, db, nil, idea.Title, 6)
+	if err != nil {
+		return nil, err
+	}
+	var out []models.SimilarIdea
+	for _, x := range all {
+		if x.ID != idea.ID && len(out) < 5 {
+			out = append(out, x)
+		}
+	}
+	s.mu.Lock()
+	if len(s.entries) >= s.max {
+		for k := range s.entries { // drop an arbitrary entry: cheap, and good enough for a cache this size
+			delete(s.entries, k)
+			break
+		}
+	}
+	s.entries[idea.ID] = similarEntry{at: time.Now(), title: idea.Title, ideas: out}
+	s.mu.Unlock()
+	return out, nil
+}
