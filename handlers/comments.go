@@ -36,6 +36,13 @@ func (h *Handler) createCommentForm(c echo.Context) error {
 		}
 		return h.ideaPage(c, http.StatusUnprocessableEntity, idea, f, ve.Fields)
 	}
+	if msg, ok := h.rateLimited(c, err); ok {
+		idea, ierr := models.IdeaByID(ctx, h.db, currentUser(c), id)
+		if ierr != nil {
+			return ierr
+		}
+		return h.ideaPageWith(c, http.StatusTooManyRequests, idea, ideaExtras{Comment: f, CommentError: msg})
+	}
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ type ideaFormView struct {
 	Fields     map[string]string
 	Categories []models.Category
 	Similar    []models.SimilarIdea // the confirm step without JavaScript
+	Error      string               // e.g. a rate limit, shown above the form
 }
 
 func (h *Handler) ideaFormPage(c echo.Context, status int, v ideaFormView) error {
@@ -67,6 +68,10 @@ func (h *Handler) createIdea(c echo.Context) error {
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		return h.ideaFormPage(c, http.StatusUnprocessableEntity, ideaFormView{Form: f, Fields: ve.Fields})
+	}
+	if msg, ok := h.rateLimited(c, err); ok {
+		f.Confirm = true // they already saw any suggestions
+		return h.ideaFormPage(c, http.StatusTooManyRequests, ideaFormView{Form: f, Error: msg})
 	}
 	if err != nil {
 		return err
@@ -124,4 +129,15 @@ func (h *Handler) deleteIdea(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/?notice=idea-deleted")
+}
+
+// rateLimited reports a 429 from the models as a message for the form, with
+// Retry-After set, so a form can be shown again with the member's text.
+func (h *Handler) rateLimited(c echo.Context, err error) (string, bool) {
+	var rl *models.RateLimitError
+	if !errors.As(err, &rl) {
+		return "", false
+	}
+	c.Response().Header().Set("Retry-After", retryAfter(err))
+	return rl.Message, true
 }

@@ -282,3 +282,24 @@ func TestSearchPageAndStoredXSSIsEscaped(t *testing.T) {
 		}
 	}
 }
+
+// Over a limit, the form comes back with a 429, Retry-After and the text kept.
+func TestRateLimitedFormsKeepTheText(t *testing.T) {
+	app := newTestApp(t)
+	app.limits(t, "ideas_per_hour = 1, comment_interval_seconds = 60")
+	c, _ := app.signIn(t, "ann@example.com")
+	first := app.postIdea(t, c, "The first idea of the hour")
+	res, page := app.form(t, c, "/ideas", url.Values{"title": {"A second idea too soon"}, "body": {"my careful words"}, "confirm": {"true"}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+		!strings.Contains(page, "my careful words") || !strings.Contains(page, "alert--error") {
+		t.Errorf("idea over the limit = %d (Retry-After %q)", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	path := fmt.Sprintf("/ideas/%d/comments", first.ID)
+	if res, _ := app.form(t, c, path, url.Values{"body": {"first comment"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first comment = %d", res.StatusCode)
+	}
+	res, page = app.form(t, c, path, url.Values{"body": {"second comment, kept"}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(page, "second comment, kept") {
+		t.Errorf("comment over the limit = %d", res.StatusCode)
+	}
+}
