@@ -114,8 +114,6 @@ func newOIDCProvider(t *testing.T) *oidcProvider {
 	return op
 }
 
-func (op *oidcProvider) issuer() string { return op.m.Issuer() }
-
 // queueUser makes u the person who approves the next authorize request.
 func (op *oidcProvider) queueUser(u mockoidc.MockUser) {
 	op.m.QueueUser(oidcPerson{&u})

@@ -9,10 +9,6 @@ import (
 	"testing"
 )
 
-type ideaResp struct {
-	apiIdea
-}
-
 func decode[T any](t *testing.T, body string) T {
 	t.Helper()
 	var v T
