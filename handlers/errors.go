@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/crowdwise/crowdwise/models"
 )
+
+// statusClientClosed is nginx's code for a request the client abandoned.
+const statusClientClosed = 499
 
 // apiError is the JSON error body under /api/.
 type apiError struct {
@@ -120,6 +124,12 @@ var headings = map[int]string{
 // handleError is Echo's one error handler: JSON under /api/, a page elsewhere.
 func (h *Handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	// The client went away mid-request: nothing failed on our side, so it
+	// is logged and counted as 499 (as nginx does), not as a 500.
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		c.Response().WriteHeader(statusClientClosed)
 		return
 	}
 	status, body := classify(err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -236,4 +237,48 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
+}
+
+// A request the client abandons is recorded as 499, not as a server error.
+func TestAbandonedRequestIs499(t *testing.T) {
+	app := newTestApp(t)
+	entered := make(chan struct{})
+	app.h.echo.GET("/slowdb", func(c echo.Context) error {
+		close(entered)
+		<-c.Request().Context().Done()
+		return app.db.WithContext(c.Request().Context()).Exec("SELECT pg_sleep(5)").Error
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", app.srv.URL+"/slowdb", nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	<-entered
+	cancel()
+	<-done
+	// The handler may still be finishing; scrape until its request is counted.
+	for i := 0; ; i++ {
+		_, body := do(t, app.client(), "GET", app.srv.URL+"/metrics", nil)
+		if strings.Contains(body, `route="/slowdb",status="499"`) {
+			break
+		}
+		if strings.Contains(body, `route="/slowdb",status="500"`) || i > 1000 {
+			t.Fatalf("abandoned request not counted as 499:\n%s", grepLines(body, "slowdb"))
+		}
+		runtime.Gosched()
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

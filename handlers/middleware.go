@@ -35,7 +35,7 @@ func (h *Handler) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		elapsed := time.Since(start)
 		h.metrics.observe(req.Method, route, res.Status, elapsed)
 		level := slog.LevelInfo
-		if res.Status >= 500 {
+		if res.Status >= 500 && res.Status != statusClientClosed {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
@@ -48,7 +48,7 @@ func (h *Handler) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Duration("duration", elapsed),
 			slog.String("ip", c.RealIP()),
 		}
-		if err != nil && res.Status >= 500 {
+		if err != nil && res.Status >= 500 && res.Status != statusClientClosed {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 		h.log.LogAttrs(req.Context(), level, "request", attrs...)
