@@ -23,7 +23,7 @@ func (h *Handler) createCommentForm(c echo.Context) error {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
 	ctx := c.Request().Context()
-	in := models.CommentInput{Body: f.Body}
+	in := models.CommentInput{Body: f.Body, StaffOnly: f.StaffOnly}
 	if f.ParentID > 0 {
 		in.ParentID = &f.ParentID
 	}
@@ -105,6 +105,7 @@ type apiComment struct {
 	CreatedAt time.Time     `json:"created_at"`
 	EditedAt  *time.Time    `json:"edited_at"`
 	Deleted   bool          `json:"deleted"`
+	StaffOnly bool          `json:"staff_only"`
 	Replies   []*apiComment `json:"replies"`
 }
 
@@ -112,7 +113,7 @@ func toAPIComment(cm *models.Comment) *apiComment {
 	out := &apiComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: cm.BodyHTML,
 		Author: apiAuthor{cm.AuthorID, cm.AuthorName}, CreatedAt: cm.CreatedAt, EditedAt: cm.EditedAt,
-		Deleted: cm.Deleted(), Replies: []*apiComment{},
+		Deleted: cm.Deleted(), StaffOnly: cm.StaffOnly, Replies: []*apiComment{},
 	}
 	for _, r := range cm.Replies {
 		out.Replies = append(out.Replies, toAPIComment(r))
@@ -143,8 +144,9 @@ func (h *Handler) apiComments(c echo.Context) error {
 // commentJSON is the input of POST /api/v1/ideas/:id/comments and PATCH
 // /api/v1/comments/:id.
 type commentJSON struct {
-	Body     string `json:"body"`
-	ParentID *int64 `json:"parent_id"`
+	Body      string `json:"body"`
+	ParentID  *int64 `json:"parent_id"`
+	StaffOnly bool   `json:"staff_only"`
 }
 
 func (h *Handler) apiCreateComment(c echo.Context) error {
@@ -156,7 +158,7 @@ func (h *Handler) apiCreateComment(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	cm, err := models.CreateComment(c.Request().Context(), h.db, currentUser(c), id, models.CommentInput{Body: in.Body, ParentID: in.ParentID})
+	cm, err := models.CreateComment(c.Request().Context(), h.db, currentUser(c), id, models.CommentInput{Body: in.Body, ParentID: in.ParentID, StaffOnly: in.StaffOnly})
 	if err != nil {
 		return err
 	}

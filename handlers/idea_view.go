@@ -31,8 +31,9 @@ type ideaExtras struct {
 
 // commentForm is the input of POST /ideas/:id/comments.
 type commentForm struct {
-	Body     string `form:"body"`
-	ParentID int64  `form:"parent_id"`
+	Body      string `form:"body"`
+	ParentID  int64  `form:"parent_id"`
+	StaffOnly bool   `form:"staff_only"`
 }
 
 // showIdea renders an idea with its discussion. Wrong or missing slugs and

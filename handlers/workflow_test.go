@@ -125,3 +125,30 @@ func TestMergeAndUnmergeOverHTTP(t *testing.T) {
 		t.Fatalf("unmerge = %d %s", res.StatusCode, body)
 	}
 }
+
+// Staff-only notes are visible to staff only and do not count as comments.
+func TestStaffOnlyNotes(t *testing.T) {
+	app := newTestApp(t)
+	member, _ := app.signIn(t, "ann@example.com")
+	idea := app.postIdea(t, member, "Idea with a team note")
+	path := fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID)
+	if res, _ := app.api(t, member, "POST", path, `{"body":"sneaky","staff_only":true}`); res.StatusCode != http.StatusForbidden {
+		t.Errorf("member staff note = %d, want 403", res.StatusCode)
+	}
+	mod, _ := app.signInAs(t, "mod@example.com", "moderator")
+	if res, body := app.api(t, mod, "POST", path, `{"body":"Internal: dup of #12","staff_only":true}`); res.StatusCode != 201 || !strings.Contains(body, `"staff_only":true`) {
+		t.Fatalf("staff note = %d %s", res.StatusCode, body)
+	}
+	for who, c := range map[string]*http.Client{"member": member, "anonymous": app.client()} {
+		if _, body := do(t, c, "GET", app.srv.URL+path, nil); strings.Contains(body, "Internal: dup") {
+			t.Errorf("%s sees the staff note", who)
+		}
+	}
+	if _, body := do(t, mod, "GET", app.srv.URL+path, nil); !strings.Contains(body, "Internal: dup") {
+		t.Error("staff do not see their note")
+	}
+	_, body := do(t, member, "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d", idea.ID), nil)
+	if decode[apiIdea](t, body).CommentCount != 0 {
+		t.Errorf("staff note counted: %s", body)
+	}
+}

@@ -45,10 +45,12 @@ func (c *Comment) EditableBy(u *User) bool {
 	return u != nil && u.ID == c.AuthorID && c.DeletedAt == nil && time.Since(c.CreatedAt) < CommentEditWindow
 }
 
-// CommentInput is a new comment or reply.
+// CommentInput is a new comment or reply. StaffOnly makes it a team note
+// that only staff see (and that does not count as public discussion).
 type CommentInput struct {
-	Body     string
-	ParentID *int64
+	Body      string
+	ParentID  *int64
+	StaffOnly bool
 }
 
 func validateCommentBody(body string) (string, error) {
@@ -73,6 +75,9 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 	body, err := validateCommentBody(in.Body)
 	if err != nil {
 		return nil, err
+	}
+	if in.StaffOnly && !author.IsStaff() {
+		return nil, Forbidden("Only staff can write staff-only notes.")
 	}
 	var id int64
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -108,13 +113,18 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 		if err != nil {
 			return err
 		}
-		err = tx.Raw(`INSERT INTO comments (idea_id, parent_id, author_id, body, body_html, depth, moderation)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, ideaID, parent, author.ID, body, md.render(body), depth, moderation).Scan(&id).Error
+		err = tx.Raw(`INSERT INTO comments (idea_id, parent_id, author_id, body, body_html, depth, moderation, staff_only)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, ideaID, parent, author.ID, body, md.render(body), depth, moderation, in.StaffOnly).
+			Scan(&id).Error
 		if err != nil {
 			return err
 		}
 		if moderation != "visible" {
 			return nil // counted and announced when a moderator approves it
+		}
+		if in.StaffOnly {
+			// Not part of the public discussion: no count, no trend term.
+			return notifyComment(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: in.ParentID, AuthorID: author.ID, Body: body, StaffOnly: true}, idea)
 		}
 		if err := tx.Exec(`UPDATE ideas SET comment_count = comment_count + 1, score = cw_trend_add(score, 1, now())
 			WHERE id = ?`, ideaID).Error; err != nil {
