@@ -11,6 +11,7 @@ import (
 type RoadmapColumn struct {
 	Status string
 	Ideas  []Idea
+	Total  int64 // ideas in the column; more than len(Ideas) when capped
 }
 
 // RecentlyShipped bounds the roadmap's Shipped column.
@@ -30,13 +31,20 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 			where += ` AND i.shipped_at > now() - CAST(@recent AS interval)`
 		}
 		cols[i].Ideas = []Idea{}
-		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+where+`
-			ORDER BY i.vote_count DESC, i.id DESC LIMIT @limit`, map[string]any{
+		args := map[string]any{
 			"viewer": viewerID(viewer), "status": cols[i].Status, "category": category,
 			"recent": RecentlyShipped.String(), "limit": roadmapLimit,
-		}).Scan(&cols[i].Ideas).Error
+		}
+		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+where+`
+			ORDER BY i.vote_count DESC, i.id DESC LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err
+		}
+		cols[i].Total = int64(len(cols[i].Ideas))
+		if len(cols[i].Ideas) == roadmapLimit {
+			if err := db.WithContext(ctx).Raw(`SELECT count(*)`+ideaFrom+` WHERE `+where, args).Scan(&cols[i].Total).Error; err != nil {
+				return nil, err
+			}
 		}
 	}
 	return cols, nil
