@@ -15,6 +15,7 @@ PG_TEST_PORT ?= 54339
 PG_TEST_DIR  ?= $(CURDIR)/.data/pgtest
 DEV_DATABASE_URL  := postgres://postgres@127.0.0.1:$(PG_PORT)/crowdwise?sslmode=disable
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:$(PG_TEST_PORT)/postgres?sslmode=disable
+export DEBIAN_FRONTEND := noninteractive
 APT          := apt-get install -y -o DPkg::Lock::Timeout=180 --no-install-recommends
 
 # pg_cluster <start|stop> <dir> <port> [fresh]: a private cluster owned by the
@@ -109,12 +110,14 @@ db-reset:
 deps-pg:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "PostgreSQL is missing: sudo apt-get install postgresql postgresql-contrib" >&2; exit 1; fi; \
-	  echo "installing PostgreSQL…"; $(APT) postgresql postgresql-contrib >/dev/null; fi
+	  echo "installing PostgreSQL…"; $(APT) postgresql postgresql-contrib >/dev/null || \
+	    { apt-get update -qq -o DPkg::Lock::Timeout=180 && $(APT) postgresql postgresql-contrib >/dev/null; }; fi
 
 deps-chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; \
-	  echo "installing Chromium…"; $(APT) chromium fonts-liberation >/dev/null; fi
+	  echo "installing Chromium…"; apt-get install -y -o DPkg::Lock::Timeout=180 chromium fonts-liberation >/dev/null || \
+	    { apt-get update -qq -o DPkg::Lock::Timeout=180 && apt-get install -y -o DPkg::Lock::Timeout=180 chromium fonts-liberation >/dev/null; }; fi
 
 deps-wrk:
 	@if ! command -v wrk >/dev/null 2>&1; then \
