@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -193,6 +194,19 @@ func TestBrowserStaffWorkflow(t *testing.T) {
 		navigateBy(t, ctx, chromedp.Evaluate[chromedp.Void](row+`.querySelector('.idea-row__title a').click()`))
 		step(t, ctx, chromedp.WaitVisible(chromedp.CSS(".idea__title")))
 		checkOnTarget(voter.name + " (from the notification)")
+		// Opening it marked it read (the request may land just after the page).
+		for i := 0; ; i++ {
+			var unread int64
+			app.db.Raw(`SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.email = ? AND n.read_at IS NULL AND n.kind = 'status_change'`, voter.email).Scan(&unread)
+			if unread == 0 {
+				break
+			}
+			if i > 20000 {
+				t.Fatalf("%s: opening the notification did not mark it read", voter.name)
+			}
+			runtime.Gosched()
+		}
 		signOutBrowser(t, ctx)
 	}
 

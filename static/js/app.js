@@ -88,6 +88,18 @@
     }
   });
 
+  // Opening an unread notification marks it read on the way (the buttons
+  // do the same without JavaScript). keepalive lets the request finish
+  // while the browser follows the link.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[data-read-id]");
+    if (!link) return;
+    var token = document.querySelector('input[name="_csrf"]');
+    var body = new URLSearchParams({ id: link.dataset.readId, _csrf: token ? token.value : "" });
+    fetch("/notifications/read", { method: "POST", body: body, credentials: "same-origin", keepalive: true, redirect: "manual" })
+      .catch(function () {});
+  });
+
   // Duplicate suggestions while typing a new idea's title.
   var source = document.querySelector("[data-similar-source]");
   var target = document.querySelector("[data-similar-target]");
