@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
