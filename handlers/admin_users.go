@@ -35,12 +35,14 @@ func (in listInput) page(def int) (models.Page, error) {
 	return models.NewPage(in.Page, in.PerPage), v.Err()
 }
 
-func bindList(c echo.Context) (listInput, error) {
+// bindList reads and validates ?q=&page=&per_page= for a list of def items a page.
+func bindList(c echo.Context, def int) (listInput, models.Page, error) {
 	var in listInput
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &in); err != nil {
-		return in, &models.ValidationError{Fields: map[string]string{"page": "page and per_page must be whole numbers."}}
+		return in, models.Page{}, &models.ValidationError{Fields: map[string]string{"page": "page and per_page must be whole numbers."}}
 	}
-	return in, nil
+	p, err := in.page(def)
+	return in, p, err
 }
 
 // usersView is what admin_users.html receives.
@@ -52,11 +54,7 @@ type usersView struct {
 }
 
 func (h *Handler) adminUsers(c echo.Context) error {
-	in, err := bindList(c)
-	if err != nil {
-		return err
-	}
-	p, err := in.page(50)
+	in, p, err := bindList(c, 50)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -64,6 +65,15 @@ func ideaID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
+// routeIdea loads the idea named by :id as the signed-in user sees it.
+func (h *Handler) routeIdea(c echo.Context) (*models.Idea, error) {
+	id, err := ideaID(c)
+	if err != nil {
+		return nil, err
+	}
+	return models.IdeaByID(c.Request().Context(), h.db, currentUser(c), id)
+}
+
 // bindJSON decodes a JSON body into dst. Invalid UTF-8 is refused rather than
 // silently replaced, and unknown or mistyped fields are a 400.
 func bindJSON(c echo.Context, dst any) error {
@@ -74,7 +84,7 @@ func bindJSON(c echo.Context, dst any) error {
 	if !utf8.Valid(body) {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "The request body must be valid UTF-8 JSON."}
 	}
-	dec := json.NewDecoder(bytesReader(body))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "The request body is not valid JSON for this endpoint: " + jsonProblem(err)}
@@ -156,11 +166,7 @@ func (h *Handler) apiCreateIdea(c echo.Context) error {
 }
 
 func (h *Handler) apiGetIdea(c echo.Context) error {
-	id, err := ideaID(c)
-	if err != nil {
-		return err
-	}
-	idea, err := models.IdeaByID(c.Request().Context(), h.db, currentUser(c), id)
+	idea, err := h.routeIdea(c)
 	if err != nil {
 		return err
 	}

@@ -30,18 +30,10 @@ func (h *Handler) createCommentForm(c echo.Context) error {
 	cm, err := models.CreateComment(ctx, h.db, currentUser(c), id, in)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		idea, ierr := models.IdeaByID(ctx, h.db, currentUser(c), id)
-		if ierr != nil {
-			return ierr
-		}
-		return h.ideaPage(c, http.StatusUnprocessableEntity, idea, f, ve.Fields)
+		return h.ideaPageAgain(c, http.StatusUnprocessableEntity, ideaExtras{Comment: f, Fields: ve.Fields})
 	}
 	if msg, ok := h.rateLimited(c, err); ok {
-		idea, ierr := models.IdeaByID(ctx, h.db, currentUser(c), id)
-		if ierr != nil {
-			return ierr
-		}
-		return h.ideaPageWith(c, http.StatusTooManyRequests, idea, ideaExtras{Comment: f, CommentError: msg})
+		return h.ideaPageAgain(c, http.StatusTooManyRequests, ideaExtras{Comment: f, CommentError: msg})
 	}
 	if err != nil {
 		return err
@@ -83,12 +75,8 @@ func (h *Handler) deleteCommentForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var ideaID int64
-	if err := h.db.WithContext(ctx).Raw(`SELECT idea_id FROM comments WHERE id = ?`, id).Scan(&ideaID).Error; err != nil {
-		return err
-	}
-	if err := models.DeleteComment(ctx, h.db, currentUser(c), id); err != nil {
+	ideaID, err := models.DeleteComment(c.Request().Context(), h.db, currentUser(c), id)
+	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(ideaID)+"#comment-"+itoa(id))
@@ -186,7 +174,7 @@ func (h *Handler) apiDeleteComment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := models.DeleteComment(c.Request().Context(), h.db, currentUser(c), id); err != nil {
+	if _, err := models.DeleteComment(c.Request().Context(), h.db, currentUser(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -83,7 +83,7 @@ func (h *Handler) flagFormInvalid(c echo.Context, kind string, id int64, ve *mod
 		fields["flag_"+k] = msg
 	}
 	fields["flag_target"] = kind + ":" + itoa(id)
-	return h.ideaPage(c, http.StatusUnprocessableEntity, idea, commentForm{}, fields)
+	return h.ideaPageWith(c, http.StatusUnprocessableEntity, idea, ideaExtras{Fields: fields})
 }
 
 // targetID reads the :id of an idea or comment route.

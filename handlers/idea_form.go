@@ -80,11 +80,7 @@ func (h *Handler) createIdea(c echo.Context) error {
 }
 
 func (h *Handler) editIdea(c echo.Context) error {
-	id, err := ideaID(c)
-	if err != nil {
-		return err
-	}
-	idea, err := models.IdeaByID(c.Request().Context(), h.db, currentUser(c), id)
+	idea, err := h.routeIdea(c)
 	if err != nil {
 		return err
 	}
@@ -108,7 +104,7 @@ func (h *Handler) updateIdea(c echo.Context) error {
 	idea, err := models.UpdateIdea(ctx, h.db, currentUser(c), id, f.input())
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		cur, cerr := models.IdeaByID(ctx, h.db, currentUser(c), id)
+		cur, cerr := h.routeIdea(c)
 		if cerr != nil {
 			return cerr
 		}

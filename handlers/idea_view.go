@@ -39,11 +39,7 @@ type commentForm struct {
 // showIdea renders an idea with its discussion. Wrong or missing slugs and
 // merged ideas redirect (301) to the canonical URL.
 func (h *Handler) showIdea(c echo.Context) error {
-	id, err := ideaID(c)
-	if err != nil {
-		return err
-	}
-	idea, err := models.IdeaByID(c.Request().Context(), h.db, currentUser(c), id)
+	idea, err := h.routeIdea(c)
 	if err != nil {
 		return err
 	}
@@ -59,8 +55,13 @@ func (h *Handler) showIdea(c echo.Context) error {
 	return h.ideaPageWith(c, http.StatusOK, idea, ideaExtras{})
 }
 
-func (h *Handler) ideaPage(c echo.Context, status int, idea *models.Idea, form commentForm, fields map[string]string) error {
-	return h.ideaPageWith(c, status, idea, ideaExtras{Comment: form, Fields: fields})
+// ideaPageAgain shows the route's idea again with a form that needs fixing.
+func (h *Handler) ideaPageAgain(c echo.Context, status int, x ideaExtras) error {
+	idea, err := h.routeIdea(c)
+	if err != nil {
+		return err
+	}
+	return h.ideaPageWith(c, status, idea, x)
 }
 
 func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x ideaExtras) error {

@@ -17,11 +17,7 @@ import (
 
 // apiModerationQueue is GET /api/v1/moderation/queue?show=&page=&per_page=.
 func (h *Handler) apiModerationQueue(c echo.Context) error {
-	in, err := bindList(c)
-	if err != nil {
-		return err
-	}
-	p, err := in.page(queuePerPage)
+	_, p, err := bindList(c, queuePerPage)
 	if err != nil {
 		return err
 	}

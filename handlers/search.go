@@ -19,11 +19,7 @@ type searchView struct {
 // search never fails on what people type: an empty or junk query shows a
 // friendly empty state.
 func (h *Handler) search(c echo.Context) error {
-	in, err := bindList(c)
-	if err != nil {
-		return err
-	}
-	p, err := in.page(20)
+	in, p, err := bindList(c, 20)
 	if err != nil {
 		return err
 	}

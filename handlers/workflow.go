@@ -35,11 +35,7 @@ func (h *Handler) statusForm(c echo.Context) error {
 	idea, err := models.SetStatus(ctx, h.db, currentUser(c), id, in.model())
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		cur, cerr := models.IdeaByID(ctx, h.db, currentUser(c), id)
-		if cerr != nil {
-			return cerr
-		}
-		return h.ideaPageWith(c, http.StatusUnprocessableEntity, cur, ideaExtras{Status: in, StatusFields: ve.Fields})
+		return h.ideaPageAgain(c, http.StatusUnprocessableEntity, ideaExtras{Status: in, StatusFields: ve.Fields})
 	}
 	if err != nil {
 		return err
@@ -74,16 +70,11 @@ type mergeView struct {
 // mergePage lets a moderator find the idea to merge into (search box), then
 // shows a preview of what moves before they confirm.
 func (h *Handler) mergePage(c echo.Context) error {
-	id, err := ideaID(c)
+	source, err := h.routeIdea(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	user := currentUser(c)
-	source, err := models.IdeaByID(ctx, h.db, user, id)
-	if err != nil {
-		return err
-	}
+	ctx, user, id := c.Request().Context(), currentUser(c), source.ID
 	v := mergeView{Source: source, Q: c.QueryParam("q")}
 	if into, perr := strconv.ParseInt(c.QueryParam("into"), 10, 64); perr == nil {
 		if v.Preview, err = models.PreviewMerge(ctx, h.db, user, id, into); err != nil {
@@ -203,11 +194,7 @@ type changelogView struct {
 }
 
 func (h *Handler) changelog(c echo.Context) error {
-	in, err := bindList(c)
-	if err != nil {
-		return err
-	}
-	p, err := in.page(20)
+	_, p, err := bindList(c, 20)
 	if err != nil {
 		return err
 	}

@@ -196,13 +196,15 @@ func UpdateComment(ctx context.Context, db *gorm.DB, actor *User, id int64, body
 	return commentByID(ctx, db, id)
 }
 
-// DeleteComment soft-deletes a comment: replies stay, the text goes.
-func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// DeleteComment soft-deletes a comment (replies stay, the text goes) and
+// returns the idea it was on.
+func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) (ideaID int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := ownComment(tx, actor, id)
 		if err != nil {
 			return err
 		}
+		ideaID = c.IdeaID
 		if _, err := lockIdea(tx, c.IdeaID); err != nil {
 			return err
 		}
@@ -215,6 +217,7 @@ func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) erro
 		return tx.Exec(`UPDATE ideas SET comment_count = comment_count - 1, score = cw_trend_sub(score, 1, ?)
 			WHERE id = ? AND comment_count > 0`, c.CreatedAt, c.IdeaID).Error
 	})
+	return ideaID, err
 }
 
 const commentSelect = `c.id, c.idea_id, c.parent_id, c.author_id,

@@ -282,10 +282,10 @@ func TestThreadedComments(t *testing.T) {
 		other.ID, root.ID, bob.ID).Error; err == nil {
 		t.Error("the database accepted a parent from another idea")
 	}
-	if err := models.DeleteComment(ctx, db, ann, root.ID); !errors.Is(err, models.ErrForbidden) {
+	if _, err := models.DeleteComment(ctx, db, ann, root.ID); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("deleting someone else's comment: %v", err)
 	}
-	if err := models.DeleteComment(ctx, db, bob, root.ID); err != nil {
+	if _, err := models.DeleteComment(ctx, db, bob, root.ID); err != nil {
 		t.Fatal(err)
 	}
 	thread, err := models.Thread(ctx, db, nil, idea.ID)
@@ -363,7 +363,7 @@ func TestIncrementalScoreMatchesRecomputed(t *testing.T) {
 	models.Vote(ctx, db, ann, idea.ID)
 	c1, _ := models.CreateComment(ctx, db, bob, idea.ID, models.CommentInput{Body: "one"})
 	models.CreateComment(ctx, db, cat, idea.ID, models.CommentInput{Body: "two"})
-	if err := models.DeleteComment(ctx, db, bob, c1.ID); err != nil {
+	if _, err := models.DeleteComment(ctx, db, bob, c1.ID); err != nil {
 		t.Fatal(err)
 	}
 	var got struct{ Score, Recomputed float64 }

@@ -305,7 +305,7 @@ func TestCommentCountThroughModeration(t *testing.T) {
 	staff := newComment(t, db, mod, idea.ID, "internal note")
 	db.Exec(`UPDATE comments SET staff_only = true WHERE id = ?`, staff.ID)
 	db.Exec(`UPDATE ideas SET comment_count = comment_count - 1 WHERE id = ?`, idea.ID) // as the staff-note feature would
-	if err := models.DeleteComment(ctx, db, ann, c.ID); err != nil {
+	if _, err := models.DeleteComment(ctx, db, ann, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	checkCommentCounts(t, db)
