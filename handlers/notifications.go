@@ -80,7 +80,7 @@ func (h *Handler) notificationsRead(c echo.Context) error {
 }
 
 // notifyPrefsView is the Notifications card of settings.html, reached as
-// .Notify on the settings page.
+// .Data.Notify on the settings page.
 type notifyPrefsView struct {
 	Rows     []notifyPrefRow
 	Modes    []notifyModeOption
@@ -104,10 +104,6 @@ var notifyModeLabels = []notifyModeOption{
 	{models.ModeOff, "In-app only"},
 }
 
-// keyNotifyForm carries a rejected preferences form to the re-rendered
-// settings page, which h.page fills from it instead of from the database.
-const keyNotifyForm = "notify_form"
-
 func newNotifyPrefsView(u *models.User, modes, errs map[string]string) *notifyPrefsView {
 	v := &notifyPrefsView{Modes: notifyModeLabels, HasEmail: u.Email != nil && u.EmailVerified}
 	for _, k := range models.NotificationKinds {
@@ -116,12 +112,9 @@ func newNotifyPrefsView(u *models.User, modes, errs map[string]string) *notifyPr
 	return v
 }
 
-// notifyPrefs is the preferences card for the settings page: the rejected
-// form when there is one, the saved choices otherwise.
+// notifyPrefs is the preferences card of the settings page with the saved
+// choices.
 func (h *Handler) notifyPrefs(c echo.Context, u *models.User) *notifyPrefsView {
-	if v, ok := c.Get(keyNotifyForm).(*notifyPrefsView); ok {
-		return v
-	}
 	modes, err := models.NotificationPrefsOf(c.Request().Context(), h.db, u.ID)
 	if err != nil {
 		h.log.WarnContext(c.Request().Context(), "could not load notification preferences", "error", err, "user_id", u.ID)
@@ -159,8 +152,7 @@ func (h *Handler) settingsNotifications(c echo.Context) error {
 	err := models.SetNotificationPrefs(c.Request().Context(), h.db, u.ID, in.modes())
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		c.Set(keyNotifyForm, newNotifyPrefsView(u, in.modes(), ve.Fields))
-		return h.settingsPage(c, http.StatusUnprocessableEntity, settingsView{})
+		return h.settingsPage(c, http.StatusUnprocessableEntity, settingsView{Notify: newNotifyPrefsView(u, in.modes(), ve.Fields)})
 	}
 	if err != nil {
 		return err

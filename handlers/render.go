@@ -29,8 +29,6 @@ type page struct {
 	Notice string
 	// Unread is the number on the header's bell (signed-in users).
 	Unread int64
-	// Notify is the settings page's notification preferences card.
-	Notify *notifyPrefsView
 }
 
 func loadViews(a *assets) (*viewSet, error) {
@@ -64,9 +62,6 @@ func (h *Handler) page(c echo.Context, title string, data any) page {
 			h.log.WarnContext(c.Request().Context(), "could not count unread notifications", "error", err, "user_id", p.User.ID)
 		}
 		p.Unread = n
-		if _, ok := data.(settingsView); ok {
-			p.Notify = h.notifyPrefs(c, p.User)
-		}
 	}
 	return p
 }

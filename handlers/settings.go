@@ -19,6 +19,7 @@ type settingsView struct {
 	Linkable   []ProviderConfig
 	Sessions   []sessionView
 	DeleteErr  string
+	Notify     *notifyPrefsView // the notification preferences card
 }
 
 type identityView struct {
@@ -39,6 +40,9 @@ type sessionView struct {
 func (h *Handler) settingsPage(c echo.Context, status int, v settingsView) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
+	if v.Notify == nil {
+		v.Notify = h.notifyPrefs(c, u)
+	}
 	if v.Name == "" && v.Fields == nil {
 		v.Name = u.Name
 	}
