@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -61,22 +60,31 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 		return nil, nil, ErrUnauthorized
 	}
 	db = db.WithContext(ctx)
-	var s Session
-	err := db.Where("id = ? AND expires_at > now() AND last_seen_at > now() - ?::interval", hashToken(token),
-		SessionIdle.String()).Take(&s).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, ErrUnauthorized
+	// One round trip per request: the session and its (live) user together.
+	var rows []struct {
+		User
+		SessionID        []byte
+		SessionCreatedAt time.Time
+		SessionLastSeen  time.Time
+		SessionExpiresAt time.Time
+		SessionUserAgent string
+		SessionIP        string
 	}
+	err := db.Raw(`SELECT u.*, s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen,
+			s.expires_at AS session_expires_at, s.user_agent AS session_user_agent, s.ip AS session_ip
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = ? AND s.expires_at > now() AND s.last_seen_at > now() - CAST(? AS interval) AND u.deleted_at IS NULL`,
+		hashToken(token), SessionIdle.String()).Scan(&rows).Error
 	if err != nil {
 		return nil, nil, err
 	}
-	var u User
-	if err := db.Where("deleted_at IS NULL").Take(&u, s.UserID).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, nil, ErrUnauthorized
-		}
-		return nil, nil, err
+	if len(rows) == 0 {
+		return nil, nil, ErrUnauthorized
 	}
+	r := rows[0]
+	u := r.User
+	s := Session{ID: r.SessionID, UserID: u.ID, CreatedAt: r.SessionCreatedAt, LastSeenAt: r.SessionLastSeen,
+		ExpiresAt: r.SessionExpiresAt, UserAgent: r.SessionUserAgent, IP: r.SessionIP}
 	// Write last_seen at most once a minute: reads stay reads.
 	if time.Since(s.LastSeenAt) > lastSeenEvery {
 		if err := db.Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", gorm.Expr("now()")).Error; err != nil {
