@@ -299,3 +299,19 @@ func TestRateLimitedFormsKeepTheText(t *testing.T) {
 		t.Errorf("comment over the limit = %d", res.StatusCode)
 	}
 }
+
+// The idea page's cached similar ideas never show an idea hidden since.
+func TestSimilarIdeasOnIdeaPageFollowModeration(t *testing.T) {
+	app := newTestApp(t)
+	c, _ := app.signIn(t, "ann@example.com")
+	page := app.postIdea(t, c, "Dark mode for the dashboard")
+	other := app.postIdea(t, c, "Dark mode for the dashboard please")
+	path := strings.TrimPrefix(page.URL, "http://localhost:8080")
+	if _, body := do(t, c, "GET", app.srv.URL+path, nil); !strings.Contains(body, other.Title) {
+		t.Fatal("similar idea not shown")
+	}
+	app.db.Exec(`UPDATE ideas SET moderation = 'hidden' WHERE id = ?`, other.ID)
+	if _, body := do(t, app.client(), "GET", app.srv.URL+path, nil); strings.Contains(body, other.Title) {
+		t.Error("a hidden idea is still suggested from the cache")
+	}
+}

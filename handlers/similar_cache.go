@@ -13,7 +13,8 @@ import (
 // similarCache keeps each idea page's "similar ideas" for a few minutes:
 // the trigram search costs tens to hundreds of milliseconds on a large
 // community, the answer changes slowly, and a slightly stale list is
-// harmless (every entry is re-checked for visibility when shown).
+// harmless. Visibility is not cached: a hit is filtered through one
+// primary-key query, so an idea hidden or merged meanwhile never shows.
 type similarCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
@@ -37,7 +38,7 @@ func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) 
 	e, ok := s.entries[idea.ID]
 	s.mu.Unlock()
 	if ok && e.title == idea.Title && time.Since(e.at) < s.ttl {
-		return e.ideas, nil
+		return stillVisible(ctx, db, e.ideas)
 	}
 	all, err := models.Similar(ctx, db, nil, idea.Title, 6)
 	if err != nil {
@@ -58,5 +59,27 @@ func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) 
 	}
 	s.entries[idea.ID] = similarEntry{at: time.Now(), title: idea.Title, ideas: out}
 	s.mu.Unlock()
+	return out, nil
+}
+
+// stillVisible keeps the cached ideas that are still public.
+func stillVisible(ctx context.Context, db *gorm.DB, ideas []models.SimilarIdea) ([]models.SimilarIdea, error) {
+	if len(ideas) == 0 {
+		return ideas, nil
+	}
+	ids := make([]int64, len(ideas))
+	for i, x := range ideas {
+		ids[i] = x.ID
+	}
+	visible, err := models.PublicIdeaIDs(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := ideas[:0:0]
+	for _, x := range ideas {
+		if visible[x.ID] {
+			out = append(out, x)
+		}
+	}
 	return out, nil
 }

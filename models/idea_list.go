@@ -107,3 +107,14 @@ func rawNamed(db *gorm.DB, query string, args map[string]any) *gorm.DB {
 	}
 	return db.Raw(query, args)
 }
+
+// PublicIdeaIDs reports which of ids are ideas every visitor may see now.
+func PublicIdeaIDs(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]bool, error) {
+	var found []int64
+	err := db.WithContext(ctx).Raw(`SELECT i.id FROM ideas i WHERE i.id IN ? AND `+publicIdeas, ids).Scan(&found).Error
+	out := make(map[int64]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, err
+}
