@@ -45,6 +45,14 @@ func emailPtr(email string) *string {
 	return &email
 }
 
+// verifiedEmail is the profile's email if the provider vouches for it.
+func verifiedEmail(p Profile) *string {
+	if !p.EmailVerified {
+		return nil
+	}
+	return emailPtr(p.Email)
+}
+
 // SignIn finds the user behind a provider identity or creates one. Verified
 // emails listed in adminEmails make the user an admin.
 func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (*User, error) {
@@ -67,9 +75,14 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 				}
 			}
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			if email := emailPtr(p.Email); email != nil {
+			// Only an address the provider vouches for is kept, and only a
+			// kept (verified) address blocks another account: an unverified
+			// claim reserves nothing, so it cannot squat anyone's address.
+			email := verifiedEmail(p)
+			if email != nil {
 				var taken int64
-				if err := tx.Model(&User{}).Where("lower(email) = lower(?) AND deleted_at IS NULL", *email).Count(&taken).Error; err != nil {
+				if err := tx.Model(&User{}).Where("lower(email) = lower(?) AND email_verified AND deleted_at IS NULL", *email).
+					Count(&taken).Error; err != nil {
 					return err
 				}
 				if taken > 0 {
@@ -78,8 +91,8 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 			}
 			user = User{
 				Name:          cleanName(p.Name, p.Nickname, strings.Split(p.Email, "@")[0]),
-				Email:         emailPtr(p.Email),
-				EmailVerified: p.EmailVerified && p.Email != "",
+				Email:         email,
+				EmailVerified: email != nil,
 				Role:          RoleMember,
 			}
 			if safeAvatar(p.AvatarURL) {
