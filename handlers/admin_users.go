@@ -80,7 +80,18 @@ func (h *Handler) changeRole(c echo.Context) (*models.User, error) {
 	if err := c.Bind(&in); err != nil {
 		return nil, &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the request."}
 	}
-	return models.SetRole(c.Request().Context(), h.db, currentUser(c), id, in.Role)
+	u, err := models.SetRole(c.Request().Context(), h.db, currentUser(c), id, in.Role)
+	if err != nil {
+		return nil, err
+	}
+	// SetRole ended the person's sessions; an admin who changed their own
+	// role carries on in a fresh one.
+	if u.ID == currentUser(c).ID {
+		if err := h.startSession(c, u); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func (h *Handler) adminUserRole(c echo.Context) error {

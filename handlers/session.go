@@ -68,7 +68,8 @@ func currentUser(c echo.Context) *models.User {
 }
 
 // startSession signs user in with a brand-new session id; any session the
-// browser had before is deleted, so a fixated id is worthless.
+// browser had before is deleted, so a fixated id is worthless, and the CSRF
+// token changes with it.
 func (h *Handler) startSession(c echo.Context, user *models.User) error {
 	ctx := c.Request().Context()
 	if old, err := c.Cookie(h.cookieName("session")); err == nil && old.Value != "" {
@@ -83,6 +84,7 @@ func (h *Handler) startSession(c echo.Context, user *models.User) error {
 	h.setCookie(c, "session", token, int(models.SessionAbsolute.Seconds()), http.SameSiteLaxMode)
 	c.Set(keyUser, user)
 	c.Set(keyToken, token)
+	h.rotateCSRF(c)
 	return nil
 }
 
@@ -95,6 +97,9 @@ func (h *Handler) endSession(c echo.Context) error {
 	}
 	h.setCookie(c, "session", "", -1, http.SameSiteLaxMode)
 	c.Set(keyUser, nil)
+	c.Set(keySession, nil)
+	c.Set(keyToken, "")
+	h.rotateCSRF(c)
 	return nil
 }
 

@@ -131,6 +131,11 @@ func promoteAdmin(tx *gorm.DB, user *User, p Profile, adminEmails []string) erro
 			if err := tx.Model(user).Update("role", RoleAdmin).Error; err != nil {
 				return err
 			}
+			// As with any role change, older sessions end; the caller
+			// starts a fresh one.
+			if err := tx.Where("user_id = ?", user.ID).Delete(&Session{}).Error; err != nil {
+				return err
+			}
 			return audit(tx, nil, "user.role", "user", user.ID, map[string]string{"role": before},
 				map[string]string{"role": RoleAdmin, "reason": "CROWDWISE_ADMIN_EMAILS"})
 		}

@@ -10,7 +10,8 @@ import (
 )
 
 // SetRole changes a user's role on behalf of an admin and records it in the
-// audit log in the same transaction. The last admin cannot step down.
+// audit log in the same transaction. The last admin cannot step down. Every
+// session of the person ends: they sign in again into their new role.
 func SetRole(ctx context.Context, db *gorm.DB, actor *User, targetID int64, role string) (*User, error) {
 	if actor == nil || actor.Role != RoleAdmin {
 		return nil, Forbidden("Only admins can change roles.")
@@ -40,6 +41,11 @@ func SetRole(ctx context.Context, db *gorm.DB, actor *User, targetID int64, role
 			return err
 		}
 		target.Role = role
+		// A new role starts from new sessions: a cookie copied while the
+		// person held the old role must not carry the new one.
+		if err := tx.Where("user_id = ?", target.ID).Delete(&Session{}).Error; err != nil {
+			return err
+		}
 		return audit(tx, actor, "user.role", "user", target.ID, map[string]string{"role": before}, map[string]string{"role": role})
 	})
 	if err != nil {
