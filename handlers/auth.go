@@ -73,6 +73,12 @@ func (h *Handler) authStart(c echo.Context) error {
 		u.RawQuery = q.Encode()
 		authURL = u.String()
 	}
+	if usesNonce(name) {
+		a.Nonce = models.NewToken()
+		if authURL, err = withQuery(authURL, "nonce", a.Nonce); err != nil {
+			return err
+		}
+	}
 	a.ProviderData = sess.Marshal()
 	if err := models.CreateAuthState(c.Request().Context(), h.db, a, state, browser); err != nil {
 		return err
@@ -138,6 +144,10 @@ func (h *Handler) authCallback(c echo.Context) error {
 	gu, err := p.FetchUser(sess)
 	if err != nil {
 		h.log.WarnContext(ctx, "oauth profile fetch failed", "provider", name, "error", err.Error())
+		return errSignInFailed
+	}
+	if a.Nonce != "" && !idTokenNonceIs(gu.IDToken, a.Nonce) {
+		h.log.WarnContext(ctx, "oidc id token nonce mismatch", "provider", name)
 		return errSignInFailed
 	}
 	profile := profileOf(name, gu)

@@ -69,6 +69,9 @@ type oidcProvider struct {
 	mu        sync.Mutex
 	grants    map[string]oidcGrant // by code
 	exchanges []oidcExchange
+	// rewrite, when set, changes an authorize request's query before
+	// mockoidc sees it (a provider that answers another attempt's nonce).
+	rewrite func(url.Values)
 }
 
 // oidcRecorder keeps the status and body of a mockoidc response.
@@ -124,6 +127,13 @@ func (op *oidcProvider) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case mockoidc.AuthorizationEndpoint:
+			op.mu.Lock()
+			if op.rewrite != nil {
+				q := r.URL.Query()
+				op.rewrite(q)
+				r.URL.RawQuery = q.Encode()
+			}
+			op.mu.Unlock()
 			rec := &oidcRecorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
 			loc, err := url.Parse(w.Header().Get("Location"))

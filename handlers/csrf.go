@@ -46,7 +46,8 @@ func (h *Handler) csrf() echo.MiddlewareFunc {
 				if sent == "" {
 					sent = c.FormValue("_csrf")
 				}
-				if !hmac.Equal([]byte(sent), []byte(csrfToken(c))) {
+				want, _ := c.Get(keyCSRF).(string)
+				if !hmac.Equal([]byte(sent), []byte(want)) {
 					return csrfFailed
 				}
 			}
@@ -101,10 +102,13 @@ func (h *Handler) csrfMAC(kind, secret string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// csrfToken is the token for forms and scripts; a response that carries it
-// must not be stored by any cache.
+// csrfToken is the token for forms and scripts. Asking for it marks the
+// response no-store: no cache may keep a page or JSON that carries it.
 func csrfToken(c echo.Context) string {
 	t, _ := c.Get(keyCSRF).(string)
+	if t != "" {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	}
 	return t
 }
 

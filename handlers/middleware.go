@@ -73,7 +73,7 @@ func (h *Handler) gzip() echo.MiddlewareFunc {
 
 // csp allows only our own scripts and styles: no inline script anywhere.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	hsts := h.opts.BaseURL != nil && h.opts.BaseURL.Scheme == "https"

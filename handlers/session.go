@@ -28,7 +28,10 @@ func (h *Handler) cookieName(base string) string {
 	return base
 }
 
+// setCookie also marks the response no-store: a cached response would hand
+// its cookie (a session, CSRF or sign-in secret) to the next visitor.
 func (h *Handler) setCookie(c echo.Context, name, value string, maxAge int, sameSite http.SameSite) {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	c.SetCookie(&http.Cookie{
 		Name: h.cookieName(name), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: h.https(), SameSite: sameSite,

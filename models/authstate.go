@@ -16,6 +16,9 @@ type AuthState struct {
 	Provider     string
 	BrowserHash  []byte
 	CodeVerifier string
+	// Nonce is sent to an OpenID Connect provider and must come back in
+	// the ID token (OpenID Connect Core 3.1.2.1, 3.1.3.7).
+	Nonce        string
 	ProviderData string
 	NextPath     string
 	LinkUserID   *int64
