@@ -2,24 +2,36 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
-// UpdateName changes a user's display name.
+// UpdateName changes a user's display name. A member may not take a role
+// word or a name that looks like a staff member's (see name_reserved.go).
 func UpdateName(ctx context.Context, db *gorm.DB, userID int64, name string) (*User, error) {
 	name, err := ValidateName(name)
 	if err != nil {
 		return nil, err
 	}
-	res := db.WithContext(ctx).Model(&User{}).Where("id = ? AND deleted_at IS NULL", userID).
-		Updates(map[string]any{"name": name, "updated_at": gorm.Expr("now()")})
-	if res.Error != nil {
-		return nil, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return nil, ErrNotFound
+	var u User
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").Take(&u, userID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := checkName(tx, &u, name); err != nil {
+			return err
+		}
+		u.Name = name
+		return tx.Model(&u).Updates(map[string]any{"name": name, "updated_at": gorm.Expr("now()")}).Error
+	})
+	if err != nil {
+		return nil, err
 	}
 	return UserByID(ctx, db, userID)
 }

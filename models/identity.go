@@ -89,8 +89,12 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 					return ErrEmailTaken
 				}
 			}
+			name, err := chooseName(tx, isAdminEmail(p, adminEmails), p.Name, p.Nickname, strings.Split(p.Email, "@")[0])
+			if err != nil {
+				return err
+			}
 			user = User{
-				Name:          cleanName(p.Name, p.Nickname, strings.Split(p.Email, "@")[0]),
+				Name:          name,
 				Email:         email,
 				EmailVerified: email != nil,
 				Role:          RoleMember,
@@ -121,26 +125,34 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 
 // promoteAdmin applies CROWDWISE_ADMIN_EMAILS: only a verified email counts.
 func promoteAdmin(tx *gorm.DB, user *User, p Profile, adminEmails []string) error {
-	if user.Role == RoleAdmin || !p.EmailVerified || p.Email == "" {
+	if user.Role == RoleAdmin || !isAdminEmail(p, adminEmails) {
 		return nil
+	}
+	before := user.Role
+	user.Role = RoleAdmin
+	if err := tx.Model(user).Update("role", RoleAdmin).Error; err != nil {
+		return err
+	}
+	// As with any role change, older sessions end; the caller
+	// starts a fresh one.
+	if err := tx.Where("user_id = ?", user.ID).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	return audit(tx, nil, "user.role", "user", user.ID, map[string]string{"role": before},
+		map[string]string{"role": RoleAdmin, "reason": "CROWDWISE_ADMIN_EMAILS"})
+}
+
+// isAdminEmail: the profile's verified email is in CROWDWISE_ADMIN_EMAILS.
+func isAdminEmail(p Profile, adminEmails []string) bool {
+	if !p.EmailVerified || p.Email == "" {
+		return false
 	}
 	for _, a := range adminEmails {
 		if strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(p.Email)) {
-			before := user.Role
-			user.Role = RoleAdmin
-			if err := tx.Model(user).Update("role", RoleAdmin).Error; err != nil {
-				return err
-			}
-			// As with any role change, older sessions end; the caller
-			// starts a fresh one.
-			if err := tx.Where("user_id = ?", user.ID).Delete(&Session{}).Error; err != nil {
-				return err
-			}
-			return audit(tx, nil, "user.role", "user", user.ID, map[string]string{"role": before},
-				map[string]string{"role": RoleAdmin, "reason": "CROWDWISE_ADMIN_EMAILS"})
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // safeAvatar accepts only https image URLs; anything else is dropped.

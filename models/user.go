@@ -104,8 +104,10 @@ func ValidateName(name string) (string, error) {
 	return name, v.Err()
 }
 
-// cleanName makes a usable display name out of whatever a provider sent.
-func cleanName(candidates ...string) string {
+// cleanNames makes usable display names out of whatever a provider sent,
+// dropping the candidates nothing is left of.
+func cleanNames(candidates ...string) []string {
+	var out []string
 	for _, c := range candidates {
 		c = strings.Map(func(r rune) rune {
 			if unicode.IsControl(r) || invisible(r) || r == utf8.RuneError {
@@ -118,8 +120,8 @@ func cleanName(candidates ...string) string {
 			c = strings.TrimSpace(string(r[:50]))
 		}
 		if c != "" {
-			return c
+			out = append(out, c)
 		}
 	}
-	return "Member"
+	return out
 }
