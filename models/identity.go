@@ -89,15 +89,9 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 					return ErrEmailTaken
 				}
 			}
-			candidates := []string{p.Name, p.Nickname, strings.Split(p.Email, "@")[0]}
-			name, err := chooseName(tx, isAdminEmail(p, adminEmails), candidates...)
+			name, err := newAccountName(tx, p, adminEmails)
 			if err != nil {
 				return err
-			}
-			if n := cleanNames(candidates...); p.Provider == DevProvider && len(n) > 0 {
-				// Dev sign-in lets anyone be anyone (it is off in
-				// production): no name to protect, demos may use any.
-				name = n[0]
 			}
 			user = User{
 				Name:          name,
@@ -139,8 +133,7 @@ func promoteAdmin(tx *gorm.DB, user *User, p Profile, adminEmails []string) erro
 	if err := tx.Model(user).Update("role", RoleAdmin).Error; err != nil {
 		return err
 	}
-	// As with any role change, older sessions end; the caller
-	// starts a fresh one.
+	// As with any role change, older sessions end; the caller starts a fresh one.
 	if err := tx.Where("user_id = ?", user.ID).Delete(&Session{}).Error; err != nil {
 		return err
 	}

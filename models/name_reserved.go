@@ -89,10 +89,20 @@ func checkName(tx *gorm.DB, user *User, name string) error {
 	return v
 }
 
-// chooseName picks the first usable name a provider offered for a new
+// newAccountName picks the first usable name a provider offered for a new
 // account; a sign-in never fails over a name, it falls back to "Member".
-func chooseName(tx *gorm.DB, staff bool, candidates ...string) (string, error) {
-	for _, c := range cleanNames(candidates...) {
+func newAccountName(tx *gorm.DB, p Profile, adminEmails []string) (string, error) {
+	candidates := cleanNames(p.Name, p.Nickname, strings.Split(p.Email, "@")[0])
+	if p.Provider == DevProvider {
+		// Dev sign-in (off in production) lets anyone be anyone: there is
+		// no name to protect, and demos and tests may use any.
+		if len(candidates) > 0 {
+			return candidates[0], nil
+		}
+		return "Member", nil
+	}
+	staff := isAdminEmail(p, adminEmails) // promoted right after creation
+	for _, c := range candidates {
 		msg, err := nameProblem(tx, 0, staff, c)
 		if err != nil {
 			return "", err
