@@ -36,8 +36,10 @@ type commentForm struct {
 	StaffOnly bool   `form:"staff_only"`
 }
 
-// showIdea renders an idea with its discussion. Wrong or missing slugs and
-// merged ideas redirect (301) to the canonical URL.
+// showIdea renders an idea with its discussion. Wrong or missing slugs
+// redirect (301) to the canonical URL. A merged idea redirects to its target
+// temporarily and uncached (302, no-store): unmerge brings its page back, and
+// a browser that cached a 301 would never ask again.
 func (h *Handler) showIdea(c echo.Context) error {
 	idea, err := h.routeIdea(c)
 	if err != nil {
@@ -46,7 +48,8 @@ func (h *Handler) showIdea(c echo.Context) error {
 	if idea.MergedIntoID != nil {
 		target, err := models.IdeaByID(c.Request().Context(), h.db, currentUser(c), *idea.MergedIntoID)
 		if err == nil {
-			return c.Redirect(http.StatusMovedPermanently, target.URL())
+			c.Response().Header().Set("Cache-Control", "no-store")
+			return c.Redirect(http.StatusFound, target.URL())
 		}
 	}
 	if c.Param("slug") != idea.Slug() {

@@ -108,10 +108,16 @@ func TestMergeAndUnmergeOverHTTP(t *testing.T) {
 	if res, _ := app.api(t, mod, "POST", fmt.Sprintf("/api/v1/ideas/%d/merge", dst.ID), fmt.Sprintf(`{"into_id":%d}`, src.ID)); res.StatusCode != http.StatusConflict {
 		t.Errorf("cycle = %d, want 409", res.StatusCode)
 	}
-	// The source URL redirects; the API returns the source with merged_into_id.
-	res, _ = do(t, ann, "GET", app.srv.URL+fmt.Sprintf("/ideas/%d/dark-theme-for-the-editor", src.ID), nil)
-	if res.StatusCode != http.StatusMovedPermanently || !strings.Contains(res.Header.Get("Location"), fmt.Sprintf("/ideas/%d/", dst.ID)) {
-		t.Errorf("source page = %d → %q", res.StatusCode, res.Header.Get("Location"))
+	// The source URL redirects, temporarily and uncached, since unmerge
+	// brings the page back; the API returns the source with merged_into_id.
+	srcPaths := []string{fmt.Sprintf("/ideas/%d/dark-theme-for-the-editor", src.ID), fmt.Sprintf("/ideas/%d", src.ID), fmt.Sprintf("/ideas/%d/wrong-slug", src.ID)}
+	for _, p := range srcPaths {
+		res, _ = do(t, ann, "GET", app.srv.URL+p, nil)
+		if res.StatusCode != http.StatusFound || !strings.Contains(res.Header.Get("Location"), fmt.Sprintf("/ideas/%d/", dst.ID)) ||
+			!strings.Contains(res.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("merged source %s = %d → %q (Cache-Control %q), want an uncached 302 to the target",
+				p, res.StatusCode, res.Header.Get("Location"), res.Header.Get("Cache-Control"))
+		}
 	}
 	_, body = do(t, ann, "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d", src.ID), nil)
 	if got := decode[apiIdea](t, body); got.MergedIntoID == nil || *got.MergedIntoID != dst.ID || got.Status != "merged" {
@@ -123,6 +129,14 @@ func TestMergeAndUnmergeOverHTTP(t *testing.T) {
 	res, body = app.api(t, mod, "POST", fmt.Sprintf("/api/v1/ideas/%d/unmerge", src.ID), "")
 	if got := decode[apiIdea](t, body); res.StatusCode != 200 || got.ID != src.ID || got.MergedIntoID != nil || got.VoteCount != 1 {
 		t.Fatalf("unmerge = %d %s", res.StatusCode, body)
+	}
+	// After unmerge the old URL is the idea's page again.
+	if res, _ := do(t, ann, "GET", app.srv.URL+srcPaths[0], nil); res.StatusCode != http.StatusOK {
+		t.Errorf("source page after unmerge = %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// A wrong slug on a live idea is still a permanent redirect.
+	if res, _ := do(t, ann, "GET", app.srv.URL+srcPaths[2], nil); res.StatusCode != http.StatusMovedPermanently {
+		t.Errorf("wrong slug on a live idea = %d, want 301", res.StatusCode)
 	}
 }
 
