@@ -130,7 +130,9 @@ type notifyPrefsInput struct {
 	Reply        string `form:"reply"`
 	Comment      string `form:"comment"`
 	Merged       string `form:"merged"`
+	Unmerged     string `form:"unmerged"`
 	Hidden       string `form:"hidden"`
+	Edited       string `form:"edited"`
 }
 
 func (in notifyPrefsInput) modes() map[string]string {
@@ -139,7 +141,9 @@ func (in notifyPrefsInput) modes() map[string]string {
 		models.KindReply:        in.Reply,
 		models.KindComment:      in.Comment,
 		models.KindMerged:       in.Merged,
+		models.KindUnmerged:     in.Unmerged,
 		models.KindHidden:       in.Hidden,
+		models.KindEdited:       in.Edited,
 	}
 }
 

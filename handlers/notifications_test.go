@@ -163,7 +163,13 @@ func TestNotificationSettings(t *testing.T) {
 		t.Error("settings page lacks the notifications card or lost its other cards")
 	}
 
-	form := url.Values{"status_change": {"digest"}, "reply": {"immediate"}, "comment": {"off"}, "merged": {"immediate"}, "hidden": {"sometimes"}}
+	form := url.Values{}
+	for _, k := range models.NotificationKinds {
+		form.Set(k, "immediate")
+	}
+	form.Set("status_change", "digest")
+	form.Set("comment", "off")
+	form.Set("hidden", "sometimes")
 	res, body := app.form(t, c, "/settings/notifications", form)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "form__error") ||
 		!strings.Contains(body, `name="status_change" value="digest" checked`) || !strings.Contains(body, "Sign-in methods") {

@@ -155,15 +155,16 @@ func Merge(ctx context.Context, db *gorm.DB, actor *User, sourceID, intoID int64
 		if err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO merges (source_id, target_id, actor_id, undo) VALUES (?, ?, ?, ?)`,
-			sourceID, targetID, actor.ID, string(raw)).Error; err != nil {
+		var mergeID int64
+		if err := tx.Raw(`INSERT INTO merges (source_id, target_id, actor_id, undo) VALUES (?, ?, ?, ?) RETURNING id`,
+			sourceID, targetID, actor.ID, string(raw)).Scan(&mergeID).Error; err != nil {
 			return err
 		}
 		if err := audit(tx, actor, "idea.merge", "idea", sourceID, map[string]any{"status": source.Status},
 			map[string]any{"merged_into_id": targetID, "undo": undo}); err != nil {
 			return err
 		}
-		return notifyMerged(tx, source, target, actor)
+		return notifyMerged(tx, source, target, actor, mergeID)
 	})
 	if err != nil {
 		return nil, err
@@ -247,7 +248,7 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 		if err := json.Unmarshal(m.Undo, &undo); err != nil {
 			return err
 		}
-		_, target, err := lockPair(tx, sourceID, m.TargetID)
+		source, target, err := lockPair(tx, sourceID, m.TargetID)
 		if err != nil {
 			return err
 		}
@@ -288,8 +289,18 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 		if err := tx.Exec(`UPDATE merges SET undone_at = now(), undone_by = ? WHERE id = ?`, actor.ID, m.ID).Error; err != nil {
 			return err
 		}
-		return audit(tx, actor, "idea.unmerge", "idea", sourceID, map[string]any{"merged_into_id": m.TargetID},
-			map[string]any{"status": undo.SourceStatus})
+		if err := audit(tx, actor, "idea.unmerge", "idea", sourceID, map[string]any{"merged_into_id": m.TargetID},
+			map[string]any{"status": undo.SourceStatus}); err != nil {
+			return err
+		}
+		var followers []int64
+		for _, r := range undo.MovedFollows {
+			followers = append(followers, r.UserID)
+		}
+		for _, r := range undo.DroppedFollows {
+			followers = append(followers, r.UserID)
+		}
+		return notifyUnmerged(tx, source, target, actor, m.ID, followers)
 	})
 	if err != nil {
 		return nil, err

@@ -21,10 +21,12 @@ const (
 	KindComment      = "comment"       // someone commented on an idea they follow
 	KindMerged       = "merged"        // their idea was merged into another
 	KindHidden       = "hidden"        // a moderator hid their idea or comment
+	KindUnmerged     = "unmerged"      // a merge of their idea, or of one they follow, was undone
+	KindEdited       = "edited"        // a moderator edited their idea's title, category or tags
 )
 
 // NotificationKinds lists every kind in the order settings show them.
-var NotificationKinds = []string{KindStatusChange, KindReply, KindComment, KindMerged, KindHidden}
+var NotificationKinds = []string{KindStatusChange, KindReply, KindComment, KindMerged, KindUnmerged, KindHidden, KindEdited}
 
 // Delivery modes per member and kind.
 const (
@@ -45,6 +47,8 @@ var DefaultModes = map[string]string{
 	KindComment:      ModeDigest,
 	KindMerged:       ModeImmediate,
 	KindHidden:       ModeImmediate,
+	KindUnmerged:     ModeImmediate,
+	KindEdited:       ModeImmediate,
 }
 
 var kindLabels = map[string]string{
@@ -53,6 +57,8 @@ var kindLabels = map[string]string{
 	KindComment:      "New comments on ideas you follow",
 	KindMerged:       "Your idea merged into another",
 	KindHidden:       "Your idea or comment hidden by a moderator",
+	KindUnmerged:     "A merge undone, of your idea or one you follow",
+	KindEdited:       "Your idea's title, category or tags edited by a moderator",
 }
 
 // KindLabel describes a kind for settings and email footers.

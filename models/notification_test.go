@@ -491,7 +491,7 @@ func TestMergedAndHiddenNotifications(t *testing.T) {
 	source := notifyIdea(t, e.db, ann, "Dark mode for the app")
 	target := notifyIdea(t, e.db, bob, "Dark theme please")
 	err := e.db.Transaction(func(tx *gorm.DB) error {
-		return models.NotifyMerged(tx, &models.Idea{ID: source.ID}, &models.Idea{ID: target.ID}, mod)
+		return models.NotifyMerged(tx, &models.Idea{ID: source.ID}, &models.Idea{ID: target.ID}, mod, 0)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -740,4 +740,70 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Unmerge takes back the "your idea was merged" notification of exactly
+// that merge (so neither the bell nor a pending email repeats stale news)
+// and tells the source's author and the followers who moved back.
+func TestUnmergeReplacesTheMergeNotification(t *testing.T) {
+	e := newNotifyEnv(t)
+	ctx := context.Background()
+	ann, bob, fay, mod := notifyUser(t, e.db, "Ann"), notifyUser(t, e.db, "Bob"), notifyUser(t, e.db, "Fay"), notifyUser(t, e.db, "Mod")
+	if err := e.db.Model(mod).Update("role", models.RoleModerator).Error; err != nil {
+		t.Fatal(err)
+	}
+	mod.Role = models.RoleModerator
+	source := notifyIdea(t, e.db, ann, "Dark mode for the app")
+	other := notifyIdea(t, e.db, ann, "Dark colours in the editor")
+	target := notifyIdea(t, e.db, bob, "Dark theme please")
+	if _, err := models.SetFollow(ctx, e.db, fay, source.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{source.ID, other.ID} {
+		if _, err := models.Merge(ctx, e.db, mod, id, target.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := models.Unmerge(ctx, e.db, mod, source.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	var titles []string
+	for _, n := range notificationsFor(t, e.db, ann) {
+		titles = append(titles, n.Kind+": "+n.Title)
+	}
+	want := []string{
+		`merged: Your idea "Dark colours in the editor" was merged into "Dark theme please"`,
+		`unmerged: Your idea "Dark mode for the app" is its own idea again`,
+	}
+	if strings.Join(titles, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Ann's notifications:\n%s\nwant:\n%s", strings.Join(titles, "\n"), strings.Join(want, "\n"))
+	}
+	fays := notificationsFor(t, e.db, fay)
+	if len(fays) != 1 || fays[0].Kind != models.KindUnmerged || fays[0].Title != `"Dark mode for the app" is its own idea again` ||
+		fays[0].URL != source.URL() {
+		t.Errorf("Fay's notifications: %+v", fays)
+	}
+	for _, u := range []*models.User{bob, mod} {
+		if n := notificationsFor(t, e.db, u); len(n) != 0 {
+			t.Errorf("%s was notified: %+v", u.Name, n)
+		}
+	}
+
+	// The merge email that was still queued is not sent; the news is.
+	e.run(t)
+	inbox := e.inbox(t)
+	var subjects []string
+	for _, m := range inbox["ann@example.com"] {
+		subjects = append(subjects, m.Subject())
+	}
+	if strings.Join(subjects, "\n") != strings.Join([]string{
+		`Your idea "Dark colours in the editor" was merged into "Dark theme please"`,
+		`Your idea "Dark mode for the app" is its own idea again`,
+	}, "\n") {
+		t.Errorf("Ann's emails: %q", subjects)
+	}
+	if f := inbox["fay@example.com"]; len(f) != 1 || !strings.Contains(f[0].Text, notifyBase+source.URL()) {
+		t.Errorf("Fay's emails: %v", f)
+	}
 }

@@ -23,6 +23,7 @@ type notice struct {
 	ideaID    *int64
 	commentID *int64
 	actorID   *int64
+	mergeID   *int64 // the merge a "merged" notice reports; unmerge removes it
 	title     string
 	body      string
 	url       string
@@ -36,8 +37,8 @@ func notify(tx *gorm.DB, n notice, recipients string, args ...any) error {
 	// Parameters in a SELECT list have no type to infer; the casts give
 	// them the column types.
 	q := `WITH n AS (
-		INSERT INTO notifications (user_id, kind, idea_id, comment_id, actor_id, title, body, url)
-		SELECT u.id, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text FROM users u
+		INSERT INTO notifications (user_id, kind, idea_id, comment_id, actor_id, merge_id, title, body, url)
+		SELECT u.id, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text FROM users u
 		WHERE u.id IN (` + recipients + `) AND u.deleted_at IS NULL AND u.id IS DISTINCT FROM ?::bigint
 		RETURNING id, user_id, kind)
 	INSERT INTO jobs (kind, payload, dedupe_key)
@@ -45,7 +46,7 @@ func notify(tx *gorm.DB, n notice, recipients string, args ...any) error {
 	FROM n JOIN users u ON u.id = n.user_id
 	LEFT JOIN notification_prefs p ON p.user_id = n.user_id AND p.kind = n.kind
 	WHERE u.email IS NOT NULL AND u.email_verified AND ` + modeSQL("n", "p") + ` = '` + ModeImmediate + `'`
-	all := append([]any{n.kind, n.ideaID, n.commentID, n.actorID, clip(n.title, 300), clip(n.body, 2000), n.url}, args...)
+	all := append([]any{n.kind, n.ideaID, n.commentID, n.actorID, n.mergeID, clip(n.title, 300), clip(n.body, 2000), n.url}, args...)
 	all = append(all, n.actorID)
 	return tx.Exec(q, all...).Error
 }
@@ -160,8 +161,10 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 	}, `SELECT user_id FROM follows WHERE idea_id = ? AND user_id <> ?`+scope, idea.ID, replyTo)
 }
 
-// notifyMerged tells the source idea's author that it was merged into target.
-func notifyMerged(tx *gorm.DB, source, target *Idea, actor *User) error {
+// notifyMerged tells the source idea's author that it was merged into
+// target; the notification names the merge (mergeID, 0 for none) so that
+// unmerging takes it back.
+func notifyMerged(tx *gorm.DB, source, target *Idea, actor *User, mergeID int64) error {
 	if err := fillIdea(tx, source); err != nil {
 		return err
 	}
@@ -169,11 +172,44 @@ func notifyMerged(tx *gorm.DB, source, target *Idea, actor *User) error {
 		return err
 	}
 	return notify(tx, notice{
-		kind: KindMerged, ideaID: ptr(target.ID), actorID: ptr(viewerID(actor)),
+		kind: KindMerged, ideaID: ptr(target.ID), actorID: ptr(viewerID(actor)), mergeID: ptr(mergeID),
 		title: `Your idea "` + source.Title + `" was merged into "` + target.Title + `"`,
 		body:  "The team found the same idea posted twice. Votes and followers now count towards the combined idea; follow it there.",
 		url:   target.URL(),
 	}, `SELECT ?::bigint`, source.AuthorID)
+}
+
+// notifyUnmerged takes back the notifications merge mergeID sent, which no
+// longer hold (an email not yet sent is then skipped by its job), and tells
+// the source's author and the followers who moved back with it that the
+// source is its own idea again.
+func notifyUnmerged(tx *gorm.DB, source, target *Idea, actor *User, mergeID int64, followers []int64) error {
+	if err := tx.Exec(`DELETE FROM notifications WHERE merge_id = ?`, mergeID).Error; err != nil {
+		return err
+	}
+	if err := fillIdea(tx, source); err != nil {
+		return err
+	}
+	if err := fillIdea(tx, target); err != nil {
+		return err
+	}
+	err := notify(tx, notice{
+		kind: KindUnmerged, ideaID: ptr(source.ID), actorID: ptr(viewerID(actor)),
+		title: `Your idea "` + source.Title + `" is its own idea again`,
+		body:  `A moderator undid its merge into "` + target.Title + `". Its votes, comments and followers are back on it.`,
+		url:   source.URL(),
+	}, `SELECT ?::bigint`, source.AuthorID)
+	if err != nil || len(followers) == 0 {
+		return err
+	}
+	// Only those whose follow is back on the source: someone who unfollowed
+	// the combined idea meanwhile did not move back.
+	return notify(tx, notice{
+		kind: KindUnmerged, ideaID: ptr(source.ID), actorID: ptr(viewerID(actor)),
+		title: `"` + source.Title + `" is its own idea again`,
+		body:  `A moderator undid its merge into "` + target.Title + `". You follow it again on its own page.`,
+		url:   source.URL(),
+	}, `SELECT user_id FROM follows WHERE idea_id = ? AND user_id IN ? AND user_id <> ?`, source.ID, followers, source.AuthorID)
 }
 
 // notifyHidden tells an author that their idea or comment was hidden.
