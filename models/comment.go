@@ -18,11 +18,14 @@ const CommentEditWindow = 15 * time.Minute
 
 // Comment is one message in an idea's discussion.
 type Comment struct {
-	ID               int64
-	IdeaID           int64
-	ParentID         *int64
-	AuthorID         int64
-	AuthorName       string `gorm:"->"`
+	ID         int64
+	IdeaID     int64
+	ParentID   *int64
+	AuthorID   int64
+	AuthorName string `gorm:"->"`
+	// AuthorRole is the author's role now, read with the comment, so a
+	// Team badge follows role changes.
+	AuthorRole       string `gorm:"->"`
 	Body             string
 	BodyHTML         string
 	Depth            int
@@ -39,6 +42,14 @@ type Comment struct {
 
 // Deleted reports whether the comment shows as "deleted".
 func (c *Comment) Deleted() bool { return c.DeletedAt != nil }
+
+// ByTeam reports whether the author is staff now (moderator, product
+// manager or admin), for the "Team" badge.
+func (c *Comment) ByTeam() bool { return (&User{Role: c.AuthorRole}).IsStaff() }
+
+// errCommentsLocked refuses members' comments, replies and edits on an idea
+// whose discussion a moderator locked.
+var errCommentsLocked = Forbidden("Comments on this idea are locked by the moderators.")
 
 // EditableBy reports whether u may still edit the comment.
 func (c *Comment) EditableBy(u *User) bool {
@@ -93,6 +104,9 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 		}
 		if idea.DeletedAt != nil {
 			return Conflict("This idea was deleted.")
+		}
+		if idea.CommentsLocked && !author.IsStaff() {
+			return errCommentsLocked
 		}
 		depth, parent := 0, in.ParentID
 		if parent != nil {
@@ -171,6 +185,18 @@ func ownComment(tx *gorm.DB, actor *User, id int64) (*Comment, error) {
 	return &c, nil
 }
 
+// CommentToDelete returns a comment actor may delete (their own, not yet
+// deleted), with DeleteComment's checks, for its confirm page.
+func CommentToDelete(ctx context.Context, db *gorm.DB, actor *User, id int64) (*Comment, error) {
+	var c *Comment
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		c, err = ownComment(tx, actor, id)
+		return err
+	})
+	return c, err
+}
+
 // UpdateComment edits a comment within the edit window.
 func UpdateComment(ctx context.Context, db *gorm.DB, actor *User, id int64, bodyIn string) (*Comment, error) {
 	body, err := validateCommentBody(bodyIn)
@@ -187,6 +213,15 @@ func UpdateComment(ctx context.Context, db *gorm.DB, actor *User, id int64, body
 		}
 		if !c.EditableBy(actor) {
 			return Forbidden("Comments can only be edited for 15 minutes after posting.")
+		}
+		if !actor.IsStaff() {
+			var locked bool
+			if err := tx.Raw(`SELECT comments_locked FROM ideas WHERE id = ?`, c.IdeaID).Scan(&locked).Error; err != nil {
+				return err
+			}
+			if locked {
+				return errCommentsLocked
+			}
 		}
 		return tx.Exec(`UPDATE comments SET body = ?, body_html = ?, edited_at = now() WHERE id = ?`, body, md.render(body), id).Error
 	})
@@ -222,6 +257,7 @@ func DeleteComment(ctx context.Context, db *gorm.DB, actor *User, id int64) (ide
 
 const commentSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
 	CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
+	CASE WHEN u.deleted_at IS NULL THEN u.role ELSE 'member' END AS author_role,
 	CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '' END AS body,
 	CASE WHEN c.deleted_at IS NULL THEN c.body_html ELSE '' END AS body_html,
 	c.depth, c.moderation, c.moderation_reason, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at`

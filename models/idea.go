@@ -44,16 +44,18 @@ type Idea struct {
 	// ModerationReason is shown to the author of hidden content.
 	ModerationReason string
 	MergedIntoID     *int64
-	VoteCount        int
-	CommentCount     int
-	FollowerCount    int
-	Score            float64
-	StaffStatusAt    *time.Time
-	DeletedAt        *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Voted            bool `gorm:"->"` // by the viewer
-	Following        bool `gorm:"->"` // by the viewer
+	// CommentsLocked: a moderator closed the discussion to members.
+	CommentsLocked bool
+	VoteCount      int
+	CommentCount   int
+	FollowerCount  int
+	Score          float64
+	StaffStatusAt  *time.Time
+	DeletedAt      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Voted          bool `gorm:"->"` // by the viewer
+	Following      bool `gorm:"->"` // by the viewer
 }
 
 // Votable reports whether members may still vote on the idea.
@@ -249,23 +251,36 @@ func UpdateIdea(ctx context.Context, db *gorm.DB, actor *User, id int64, in Idea
 	return IdeaByID(ctx, db, actor, id)
 }
 
-// DeleteIdea soft-deletes an idea on behalf of its author; afterwards only
-// staff can see it.
+// DeletableBy reports whether u may delete the idea: its author, or a
+// moderator.
+func (i Idea) DeletableBy(u *User) bool {
+	return u != nil && i.DeletedAt == nil && (u.ID == i.AuthorID || u.HasRole(RoleModerator))
+}
+
+// DeleteIdea soft-deletes an idea on behalf of its author or a moderator;
+// afterwards only staff can see it. A moderator deleting someone else's idea
+// is audited.
 func DeleteIdea(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
 	idea, err := IdeaByID(ctx, db, actor, id)
 	if err != nil {
 		return err
 	}
-	if actor == nil || actor.ID != idea.AuthorID {
-		return Forbidden("Only the author can delete this idea.")
+	if actor == nil || (actor.ID != idea.AuthorID && !actor.HasRole(RoleModerator)) {
+		return Forbidden("Only the author or a moderator can delete this idea.")
 	}
-	return db.WithContext(ctx).Exec(`UPDATE ideas SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL`, id).Error
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE ideas SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL`, id)
+		if res.Error != nil || res.RowsAffected == 0 || actor.ID == idea.AuthorID {
+			return res.Error
+		}
+		return audit(tx, actor, "idea.delete", "idea", id, map[string]any{"deleted": false}, map[string]any{"deleted": true})
+	})
 }
 
 // ideaSelect is the column list of every idea query; viewer 0 is anonymous.
 const ideaSelect = `i.id, i.title, i.body, i.body_html, i.category_id, c.slug AS category, c.name AS category_name,
 	i.tags, i.author_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
-	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.vote_count, i.comment_count, i.follower_count, i.score,
+	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.comments_locked, i.vote_count, i.comment_count, i.follower_count, i.score,
 	i.staff_status_at, i.deleted_at, i.created_at, i.updated_at,
 	EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted,
 	EXISTS (SELECT 1 FROM follows f WHERE f.idea_id = i.id AND f.user_id = @viewer) AS following`

@@ -21,7 +21,7 @@ type VoteState struct {
 func lockIdea(tx *gorm.DB, id int64) (*Idea, error) {
 	var i Idea
 	err := tx.Table("ideas").Clauses(clause.Locking{Strength: "UPDATE"}).
-		Select("id, status, moderation, merged_into_id, deleted_at, vote_count, author_id, title, staff_status_at").
+		Select("id, status, moderation, merged_into_id, deleted_at, vote_count, author_id, title, staff_status_at, comments_locked").
 		Where("id = ?", id).Take(&i).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, NotFound("We couldn't find that idea.")

@@ -1,0 +1,49 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Voter is one member's vote on an idea, as staff see it.
+type Voter struct {
+	UserID  int64
+	Name    string
+	VotedAt time.Time
+	// MergedFromTitle names the idea the vote came from in a merge.
+	MergedFromTitle *string
+}
+
+// VoterPage is one page of an idea's voters, newest vote first.
+type VoterPage struct {
+	Idea   *Idea
+	Voters []Voter
+	Page   Page
+}
+
+// Voters lists who voted for an idea and when, for staff only.
+func Voters(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64, p Page) (*VoterPage, error) {
+	if !viewer.IsStaff() {
+		return nil, Forbidden("Only staff can see who voted.")
+	}
+	idea, err := IdeaByID(ctx, db, viewer, ideaID)
+	if err != nil {
+		return nil, err
+	}
+	db = db.WithContext(ctx)
+	out := &VoterPage{Idea: idea, Page: p, Voters: []Voter{}}
+	if err := db.Raw(`SELECT count(*) FROM votes WHERE idea_id = ?`, ideaID).Scan(&out.Page.Total).Error; err != nil {
+		return nil, err
+	}
+	err = db.Raw(`SELECT v.user_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS name,
+			v.created_at AS voted_at, m.title AS merged_from_title
+		FROM votes v JOIN users u ON u.id = v.user_id LEFT JOIN ideas m ON m.id = v.merged_from_id
+		WHERE v.idea_id = ? ORDER BY v.created_at DESC, v.user_id LIMIT ? OFFSET ?`,
+		ideaID, p.PerPage, p.Offset()).Scan(&out.Voters).Error
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
