@@ -31,9 +31,11 @@ type apiIdea struct {
 	Following     bool      `json:"following"`
 	Author        apiAuthor `json:"author"`
 	MergedIntoID  *int64    `json:"merged_into_id"`
-	URL           string    `json:"url"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	// CommentsLocked: members get a 403 when they comment.
+	CommentsLocked bool      `json:"comments_locked"`
+	URL            string    `json:"url"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 type apiAuthor struct {
@@ -50,7 +52,7 @@ func (h *Handler) toAPIIdea(i *models.Idea) apiIdea {
 		ID: i.ID, Title: i.Title, Slug: i.Slug(), Body: i.Body, BodyHTML: i.BodyHTML, Status: i.Status,
 		Category: i.Category, Tags: tags, VoteCount: i.VoteCount, CommentCount: i.CommentCount,
 		FollowerCount: i.FollowerCount, Voted: i.Voted, Following: i.Following,
-		Author: apiAuthor{i.AuthorID, i.AuthorName}, MergedIntoID: i.MergedIntoID,
+		Author: apiAuthor{i.AuthorID, i.AuthorName}, MergedIntoID: i.MergedIntoID, CommentsLocked: i.CommentsLocked,
 		URL: h.opts.BaseURL.String() + i.URL(), CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 	}
 }

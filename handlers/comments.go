@@ -90,6 +90,7 @@ type apiComment struct {
 	Body      string        `json:"body"`
 	BodyHTML  string        `json:"body_html"`
 	Author    apiAuthor     `json:"author"`
+	ByTeam    bool          `json:"by_team"` // the author is staff now
 	CreatedAt time.Time     `json:"created_at"`
 	EditedAt  *time.Time    `json:"edited_at"`
 	Deleted   bool          `json:"deleted"`
@@ -100,7 +101,7 @@ type apiComment struct {
 func toAPIComment(cm *models.Comment) *apiComment {
 	out := &apiComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: cm.BodyHTML,
-		Author: apiAuthor{cm.AuthorID, cm.AuthorName}, CreatedAt: cm.CreatedAt, EditedAt: cm.EditedAt,
+		Author: apiAuthor{cm.AuthorID, cm.AuthorName}, ByTeam: cm.ByTeam(), CreatedAt: cm.CreatedAt, EditedAt: cm.EditedAt,
 		Deleted: cm.Deleted(), StaffOnly: cm.StaffOnly, Replies: []*apiComment{},
 	}
 	for _, r := range cm.Replies {

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,6 +19,15 @@ type ideaView struct {
 	Merged   []models.Idea // staff: ideas merged into this one
 	CanEdit  bool
 	Statuses []string
+	// Comments counts the comments the viewer sees (not deleted), and
+	// NotPublic those among them members don't (hidden, pending, staff
+	// notes), so the heading matches the rows below it.
+	Comments, NotPublic int
+	// Moderators: the categories for the edit form and the earliest end of
+	// a ban the date picker offers.
+	Categories []models.Category
+	MinUntil   string
+	StaffEdit  staffEditForm // the edit form's values: the idea's, or those just refused
 	ideaExtras
 }
 
@@ -27,6 +38,23 @@ type ideaExtras struct {
 	CommentError string
 	Status       statusInput
 	StatusFields map[string]string
+	Mod          modExtras
+}
+
+// countThread counts the live comments of a thread, and those of them that
+// are not public.
+func countThread(thread []*models.Comment) (shown, notPublic int) {
+	for _, c := range thread {
+		if !c.Deleted() {
+			shown++
+			if c.Moderation != models.ModVisible || c.StaffOnly {
+				notPublic++
+			}
+		}
+		s, n := countThread(c.Replies)
+		shown, notPublic = shown+s, notPublic+n
+	}
+	return shown, notPublic
 }
 
 // commentForm is the input of POST /ideas/:id/comments.
@@ -53,7 +81,12 @@ func (h *Handler) showIdea(c echo.Context) error {
 		}
 	}
 	if c.Param("slug") != idea.Slug() {
-		return c.Redirect(http.StatusMovedPermanently, idea.URL())
+		// The query (e.g. ?notice= after a form) survives the redirect.
+		u := idea.URL()
+		if q := c.Request().URL.RawQuery; q != "" {
+			u += "?" + q
+		}
+		return c.Redirect(http.StatusMovedPermanently, u)
 	}
 	return h.ideaPageWith(c, http.StatusOK, idea, ideaExtras{})
 }
@@ -75,6 +108,7 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 	if v.Thread, err = models.Thread(ctx, h.db, viewer, idea.ID); err != nil {
 		return err
 	}
+	v.Comments, v.NotPublic = countThread(v.Thread)
 	if v.History, err = models.StatusHistory(ctx, h.db, idea.ID); err != nil {
 		return err
 	}
@@ -82,6 +116,16 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 		v.Statuses = models.Statuses[:len(models.Statuses)-1]
 		if v.Merged, err = models.MergedSources(ctx, h.db, idea.ID); err != nil {
 			return err
+		}
+	}
+	if viewer.HasRole(models.RoleModerator) {
+		if v.Categories, err = models.Categories(ctx, h.db); err != nil {
+			return err
+		}
+		v.MinUntil = time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+		v.StaffEdit = staffEditForm{Title: idea.Title, Category: idea.Category, Tags: strings.Join(idea.Tags, ", ")}
+		if x.Mod.Form == "edit" {
+			v.StaffEdit = x.Mod.Edit
 		}
 	}
 	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {

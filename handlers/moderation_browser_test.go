@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -50,5 +51,46 @@ func TestBrowserFlagAndModerate(t *testing.T) {
 	waitFor(t, ctx, `document.body.innerText.includes("Hidden 1 item.") && document.body.innerText.includes("Nothing is waiting")`)
 	if n := app.commentCount(t, idea.ID); n != 0 {
 		t.Errorf("comment_count = %d after hiding", n)
+	}
+
+	// On the idea page the moderator sees the comment marked hidden, with
+	// the reason and a Restore button, and restores it there.
+	sel := fmt.Sprintf("#comment-%d", cm.ID)
+	ideaURL := app.srv.URL + "/ideas/" + itoa(idea.ID) + "/" + idea.Slug
+	step(t, ctx,
+		chromedp.Navigate(ideaURL),
+		chromedp.WaitVisible(chromedp.CSS(sel+" .comment__state")),
+	)
+	if got := eval[string](t, ctx, `document.querySelector('`+sel+` .comment__state').innerText`); !strings.Contains(got, "Hidden (Advertising is not allowed.)") {
+		t.Errorf("hidden comment is marked %q", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#comments-title').innerText`); !strings.HasPrefix(got, "1 comment") {
+		t.Errorf("comments heading above the hidden comment = %q", got)
+	}
+	screenshot(t, ctx, "idea-hidden-comment")
+	navigateBy(t, ctx, chromedp.Click(chromedp.CSS(sel+` form[action$="/restore"] button`)))
+	waitFor(t, ctx, fmt.Sprintf(`location.hash === "#comment-%d" && document.body.innerText.includes("Restored")`, cm.ID))
+	if n := eval[int](t, ctx, `document.querySelectorAll('`+sel+` .comment__state').length`); n != 0 {
+		t.Error("the restored comment is still marked")
+	}
+	if n := app.commentCount(t, idea.ID); n != 1 {
+		t.Errorf("comment_count = %d after restoring", n)
+	}
+
+	// And hides it again from the comment's own menu, with a reason.
+	hide := sel + ` details[data-mod="hide"]`
+	step(t, ctx,
+		chromedp.Click(chromedp.CSS(hide+" summary")),
+		chromedp.WaitVisible(chromedp.CSS(hide+` input[name="reason"]`)),
+		chromedp.SendKeys(chromedp.CSS(hide+` input[name="reason"]`), "Still an advert"),
+	)
+	navigateBy(t, ctx, chromedp.Submit(chromedp.CSS(hide+" form")))
+	waitFor(t, ctx, `document.querySelector('`+sel+` .comment__state') !== null`)
+	if got := eval[string](t, ctx, `document.querySelector('`+sel+` .comment__state').innerText`); !strings.Contains(got, "Hidden (Still an advert)") {
+		t.Errorf("re-hidden comment is marked %q", got)
+	}
+	screenshot(t, ctx, "idea-comment-hidden-again")
+	if n := app.commentCount(t, idea.ID); n != 0 {
+		t.Errorf("comment_count = %d after hiding again", n)
 	}
 }

@@ -79,6 +79,12 @@ var notices = map[string]string{
 	"merged":       "Merged. Votes, comments and followers moved here; the old page redirects.",
 	"unmerged":     "Unmerged. The idea has its votes, comments and followers back.",
 	"status":       "Status updated. Followers and voters are being notified.",
+	"hidden":       "Hidden. The author sees the reason; the team still sees it.",
+	"restored":     "Restored: visible to everyone again.",
+	"locked":       "Comments locked. Members can no longer comment or reply here.",
+	"unlocked":     "Comments unlocked.",
+	"edited":       "Saved. The author is told what changed.",
+	"banned":       "Banned. They are signed out and can only read until the ban ends.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,9 +16,11 @@ type staffRoute struct {
 	roles              []string // besides admin
 }
 
-func staffRoutes(memberID, ideaID int64) []staffRoute {
+func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 	id := func(p string) string { return strings.ReplaceAll(p, ":id", itoa(memberID)) }
 	idea := func(p string) string { return strings.ReplaceAll(p, ":idea", itoa(ideaID)) }
+	comment := func(p string) string { return strings.ReplaceAll(p, ":comment", itoa(o.commentID)) }
+	merged := func(p string) string { return strings.ReplaceAll(p, ":merged", itoa(o.mergedID)) }
 	mod, pm := models.RoleModerator, models.RoleProductManager
 	return []staffRoute{
 		{"GET", "/admin/users", "", nil},
@@ -37,8 +40,21 @@ func staffRoutes(memberID, ideaID int64) []staffRoute {
 		{"POST", idea("/api/v1/ideas/:idea/restore"), `{}`, []string{mod}},
 		{"POST", id("/api/v1/users/:id/ban"), `{"until":null,"reason":"matrix"}`, []string{mod}},
 		{"DELETE", id("/api/v1/users/:id/ban"), ``, []string{mod}},
+		{"GET", idea("/ideas/:idea/voters"), "", []string{mod, pm}},
+		{"GET", merged("/ideas/:merged/unmerge"), "", []string{mod}},
+		{"POST", idea("/ideas/:idea/hide"), "reason=matrix", []string{mod}},
+		{"POST", idea("/ideas/:idea/restore"), "", []string{mod}},
+		{"POST", idea("/ideas/:idea/lock"), "locked=true", []string{mod}},
+		{"POST", idea("/ideas/:idea/staff-edit"), "title=An+idea+for+the+role+matrix&category=general", []string{mod}},
+		{"POST", comment("/comments/:comment/hide"), "reason=matrix", []string{mod}},
+		{"POST", comment("/comments/:comment/restore"), "", []string{mod}},
+		{"POST", comment("/comments/:comment/ban"), "reason=matrix&permanent=true", []string{mod}},
 	}
 }
+
+// matrixObjects are more things for staff routes to act on: a comment by the
+// target member and an idea merged into the target idea.
+type matrixObjects struct{ commentID, mergedID int64 }
 
 // TestRoleMatrix requests every staff and admin route as anonymous, member,
 // moderator, product manager and admin: anonymous pages redirect to sign-in
@@ -47,11 +63,18 @@ func TestRoleMatrix(t *testing.T) {
 	app := newTestApp(t)
 	targetClient, target := app.signIn(t, "target@example.com")
 	targetIdea := app.postIdea(t, targetClient, "An idea for the role matrix")
+	o := matrixObjects{commentID: app.postComment(t, targetClient, targetIdea.ID, "A comment for the role matrix").ID}
 	clients := map[string]*http.Client{"anonymous": app.client()}
 	for _, role := range []string{models.RoleMember, models.RoleModerator, models.RoleProductManager, models.RoleAdmin} {
 		clients[role], _ = app.signInAs(t, role+"@example.com", role)
 	}
-	for _, r := range staffRoutes(target.ID, targetIdea.ID) {
+	dup := app.postIdea(t, clients[models.RoleMember], "An idea for the role matrix, again")
+	if res, body := app.api(t, clients[models.RoleModerator], "POST", fmt.Sprintf("/api/v1/ideas/%d/merge", dup.ID),
+		fmt.Sprintf(`{"into_id":%d}`, targetIdea.ID)); res.StatusCode != http.StatusOK {
+		t.Fatalf("merge = %d %s", res.StatusCode, body)
+	}
+	o.mergedID = dup.ID
+	for _, r := range staffRoutes(target.ID, targetIdea.ID, o) {
 		for who, c := range clients {
 			var res *http.Response
 			var body string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,20 @@ func (i Idea) Votable() bool {
 		i.Status != StatusMerged && i.Status != StatusDeclined && i.Status != StatusShipped
 }
 
-// Slug is the URL-friendly form of the title.
-func (i Idea) Slug() string { return Slugify(i.Title) }
+// Slug is the URL-friendly form of the title. A slug that is the name of a
+// page under /ideas/:id/ (edit, delete, …) gets "-idea" appended, so the
+// idea's own URL never opens that page instead.
+func (i Idea) Slug() string {
+	s := Slugify(i.Title)
+	if slices.Contains(ideaPageNames, s) {
+		return s + "-idea"
+	}
+	return s
+}
+
+// ideaPageNames are the GET pages under /ideas/:id/ (handlers/routes.go;
+// a test there keeps this list complete).
+var ideaPageNames = []string{"edit", "delete", "merge", "unmerge", "voters"}
 
 // URL is the idea's canonical path.
 func (i Idea) URL() string { return "/ideas/" + itoa(i.ID) + "/" + i.Slug() }

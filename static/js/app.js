@@ -100,6 +100,26 @@
       .catch(function () {});
   });
 
+  // Destructive links (delete, unmerge) lead to a confirm page without
+  // JavaScript; here one click asks with confirm() and posts the action.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[data-confirm]");
+    if (!link) return;
+    ev.preventDefault();
+    if (!window.confirm(link.dataset.confirm)) return;
+    var token = document.querySelector('input[name="_csrf"]');
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = link.getAttribute("href");
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "_csrf";
+    input.value = token ? token.value : "";
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+  });
+
   // Duplicate suggestions while typing a new idea's title.
   var source = document.querySelector("[data-similar-source]");
   var target = document.querySelector("[data-similar-target]");
