@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/crowdwise/crowdwise/models"
@@ -93,4 +94,47 @@ func TestBrowserFlagAndModerate(t *testing.T) {
 	if n := app.commentCount(t, idea.ID); n != 0 {
 		t.Errorf("comment_count = %d after hiding again", n)
 	}
+}
+
+// With JavaScript, Delete asks with confirm() and posts at once: dismissing
+// the dialog changes nothing, accepting it deletes the comment.
+func TestBrowserDeleteAsksWithConfirm(t *testing.T) {
+	app := newTestApp(t)
+	annC, _ := app.signIn(t, "ann@example.com")
+	idea := app.postIdea(t, annC, "Typo-prone comments")
+	cm := app.postComment(t, annC, idea.ID, "A comment I will regret")
+
+	ctx := newBrowser(t)
+	// Each dialog gets the next answer; the page waits for it.
+	answers := make(chan bool, 2)
+	messages := make(chan string, 2)
+	dialogs := chromedp.Events(ctx, cdppage.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			messages <- ev.Message
+			if _, err := chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: <-answers}); err != nil {
+				return
+			}
+		}
+	}()
+	signInBrowser(t, ctx, app, "ann@example.com", "Ann")
+	del := fmt.Sprintf(`#comment-%d a[data-confirm]`, cm.ID)
+	step(t, ctx, chromedp.Navigate(app.srv.URL+"/ideas/"+itoa(idea.ID)+"/"+idea.Slug), chromedp.WaitVisible(chromedp.CSS(del)))
+
+	answers <- false
+	step(t, ctx, chromedp.Click(chromedp.CSS(del)))
+	if msg := <-messages; !strings.Contains(msg, "Delete your comment?") {
+		t.Errorf("dialog says %q", msg)
+	}
+	if _, body := do(t, annC, "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID), nil); !strings.Contains(body, "I will regret") {
+		t.Fatal("dismissing the dialog deleted the comment")
+	}
+
+	answers <- true
+	navigateBy(t, ctx, chromedp.Click(chromedp.CSS(del)))
+	<-messages
+	waitFor(t, ctx, fmt.Sprintf(`document.querySelector('#comment-%d').innerText.includes('This comment was deleted.')`, cm.ID))
 }
