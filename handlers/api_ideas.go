@@ -31,11 +31,10 @@ type apiIdea struct {
 	Following     bool      `json:"following"`
 	Author        apiAuthor `json:"author"`
 	MergedIntoID  *int64    `json:"merged_into_id"`
-	// CommentsLocked: members get a 403 when they comment.
-	CommentsLocked bool      `json:"comments_locked"`
-	URL            string    `json:"url"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Locked        bool      `json:"comments_locked"` // members get a 403 when they comment
+	URL           string    `json:"url"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 type apiAuthor struct {
@@ -52,7 +51,7 @@ func (h *Handler) toAPIIdea(i *models.Idea) apiIdea {
 		ID: i.ID, Title: i.Title, Slug: i.Slug(), Body: i.Body, BodyHTML: i.BodyHTML, Status: i.Status,
 		Category: i.Category, Tags: tags, VoteCount: i.VoteCount, CommentCount: i.CommentCount,
 		FollowerCount: i.FollowerCount, Voted: i.Voted, Following: i.Following,
-		Author: apiAuthor{i.AuthorID, i.AuthorName}, MergedIntoID: i.MergedIntoID, CommentsLocked: i.CommentsLocked,
+		Author: apiAuthor{i.AuthorID, i.AuthorName}, MergedIntoID: i.MergedIntoID, Locked: i.CommentsLocked,
 		URL: h.opts.BaseURL.String() + i.URL(), CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 	}
 }

@@ -172,7 +172,7 @@ func TestLockedCommentsOverHTTP(t *testing.T) {
 	if res, body := app.api(t, mod, "POST", path, `{"body":"Locked while we sort this out."}`); res.StatusCode != http.StatusCreated {
 		t.Errorf("staff comment on a locked idea = %d %s", res.StatusCode, body)
 	}
-	if _, body := do(t, bob, "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d", idea.ID), nil); !decode[apiIdea](t, body).CommentsLocked {
+	if _, body := do(t, bob, "GET", app.srv.URL+fmt.Sprintf("/api/v1/ideas/%d", idea.ID), nil); !decode[apiIdea](t, body).Locked {
 		t.Errorf("API idea lacks comments_locked: %s", body)
 	}
 

@@ -18,14 +18,12 @@ const CommentEditWindow = 15 * time.Minute
 
 // Comment is one message in an idea's discussion.
 type Comment struct {
-	ID         int64
-	IdeaID     int64
-	ParentID   *int64
-	AuthorID   int64
-	AuthorName string `gorm:"->"`
-	// AuthorRole is the author's role now, read with the comment, so a
-	// Team badge follows role changes.
-	AuthorRole       string `gorm:"->"`
+	ID               int64
+	IdeaID           int64
+	ParentID         *int64
+	AuthorID         int64
+	AuthorName       string `gorm:"->"`
+	AuthorRole       string `gorm:"->"` // the author's role now, for the Team badge
 	Body             string
 	BodyHTML         string
 	Depth            int

@@ -45,18 +45,17 @@ type Idea struct {
 	// ModerationReason is shown to the author of hidden content.
 	ModerationReason string
 	MergedIntoID     *int64
-	// CommentsLocked: a moderator closed the discussion to members.
-	CommentsLocked bool
-	VoteCount      int
-	CommentCount   int
-	FollowerCount  int
-	Score          float64
-	StaffStatusAt  *time.Time
-	DeletedAt      *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Voted          bool `gorm:"->"` // by the viewer
-	Following      bool `gorm:"->"` // by the viewer
+	VoteCount        int
+	CommentCount     int
+	FollowerCount    int
+	Score            float64
+	StaffStatusAt    *time.Time
+	DeletedAt        *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Voted            bool `gorm:"->"` // by the viewer
+	Following        bool `gorm:"->"` // by the viewer
+	CommentsLocked   bool // a moderator closed the discussion to members
 }
 
 // Votable reports whether members may still vote on the idea.
