@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"sync"
 	"testing"
 
@@ -47,8 +48,11 @@ func TestMigrationsApplyOnEmptyDatabaseConcurrently(t *testing.T) {
 	}
 	var applied int
 	db.QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied)
-	if int64(applied) != migrations.Latest() {
-		t.Errorf("%d migration rows for %d migrations: something ran twice", applied, migrations.Latest())
+	// Counted from the files: numbers reserved for work not merged yet
+	// leave gaps.
+	files, _ := fs.Glob(migrations.FS(), "*.sql")
+	if applied != len(files) {
+		t.Errorf("%d migration rows for %d migrations: something ran twice", applied, len(files))
 	}
 	var ext int
 	db.QueryRow(`SELECT count(*) FROM pg_extension WHERE extname IN ('pg_trgm', 'unaccent')`).Scan(&ext)
