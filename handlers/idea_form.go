@@ -39,6 +39,7 @@ func (h *Handler) ideaFormPage(c echo.Context, status int, v ideaFormView) error
 		return err
 	}
 	v.Categories = cats
+	v.Form.Category = knownCategory(cats, v.Form.Category)
 	title := "Share an idea"
 	if v.Idea != nil {
 		title = "Edit idea"
@@ -46,6 +47,18 @@ func (h *Handler) ideaFormPage(c echo.Context, status int, v ideaFormView) error
 	return h.render(c, status, "idea_form", h.page(c, title, v))
 }
 
+// knownCategory is slug when it names a category, else the default: a
+// select with nothing selected would submit whichever category sorts first.
+func knownCategory(cats []models.Category, slug string) string {
+	for _, cat := range cats {
+		if cat.Slug == slug {
+			return slug
+		}
+	}
+	return models.DefaultCategory
+}
+
+// newIdea preselects the category of the list the person came from.
 func (h *Handler) newIdea(c echo.Context) error {
 	return h.ideaFormPage(c, http.StatusOK, ideaFormView{Form: ideaForm{Category: c.QueryParam("category")}})
 }
