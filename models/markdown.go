@@ -7,10 +7,12 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 // markdown turns member-written Markdown into safe HTML: goldmark renders
-// (raw HTML in the source is escaped, never passed through) and bluemonday
+// (raw HTML in the source is shown as escaped text, see rawHTMLAsText) and bluemonday
 // keeps only the elements and attributes below. Both are safe for
 // concurrent use and immutable after construction.
 type markdown struct {
@@ -33,9 +35,10 @@ func newMarkdown() *markdown {
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).OnElements("code")
 	return &markdown{
-		md: goldmark.New(goldmark.WithExtensions(
-			extension.Table, extension.Strikethrough, extension.Linkify, extension.TaskList,
-		)),
+		md: goldmark.New(
+			goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify, extension.TaskList),
+			goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(rawHTMLAsText{}, rawHTMLPriority))),
+		),
 		policy: p,
 	}
 }

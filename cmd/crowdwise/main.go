@@ -4,6 +4,7 @@
 //	crowdwise [serve]      migrate, then serve until SIGINT/SIGTERM
 //	crowdwise migrate      apply pending migrations and exit
 //	crowdwise seed --demo  load idempotent demo content
+//	crowdwise rerender     render stored Markdown again with the current renderer
 //	crowdwise version      print the version
 package main
 
@@ -45,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "crowdwise", version)
 		return 0
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "rerender":
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, cfg, logger)
 	case "seed":
 		err = seed(ctx, cfg, logger, args)
+	case "rerender":
+		err = rerender(ctx, cfg, logger)
 	}
 	if err != nil {
 		logger.Error(cmd+" failed", "error", err.Error())
@@ -82,6 +85,7 @@ commands:
   serve         migrate the database, then serve HTTP (default)
   migrate       apply pending migrations and exit
   seed --demo   load demo content (idempotent)
+  rerender      render stored Markdown again with the current renderer (after an upgrade that changed it)
   version       print the version
 
 Configuration comes from environment variables; see README.md.
@@ -141,5 +145,21 @@ func seed(ctx context.Context, cfg *config, logger *slog.Logger, args []string) 
 		return err
 	}
 	logger.Info("demo data loaded")
+	return nil
+}
+
+// rerender brings stored HTML up to the current Markdown renderer; HTML is
+// rendered when a post is saved, so a renderer change needs this once.
+func rerender(ctx context.Context, cfg *config, logger *slog.Logger) error {
+	db, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer models.SQLDB(db).Close()
+	n, err := models.RerenderMarkdown(ctx, db)
+	if err != nil {
+		return err
+	}
+	logger.Info("stored Markdown rendered again", "rows_changed", n)
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -150,6 +151,37 @@ func TestMigrateSeedAndVersionCommands(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"frobnicate"}, getenv, &stdout, &stderr); code != 2 {
 		t.Errorf("unknown command = %d, want 2", code)
+	}
+}
+
+// `crowdwise rerender` renders stored posts again: one saved when raw HTML
+// was dropped shows its text afterwards.
+func TestRerenderCommand(t *testing.T) {
+	dsn := testdb.URL(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id int64
+	err = db.QueryRow(`WITH u AS (INSERT INTO users (name) VALUES ('Ann') RETURNING id)
+		INSERT INTO ideas (title, body, body_html, category_id, author_id)
+		SELECT 'Keep the table layout', 'keep the <table> layout', '<p>keep the  layout</p>', c.id, u.id
+		FROM u, categories c WHERE c.slug = 'general' RETURNING id`).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"rerender"}, env(map[string]string{"DATABASE_URL": dsn}), &stdout, &stderr); code != 0 {
+		t.Fatalf("rerender = %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "rows_changed=1") {
+		t.Errorf("rerender log: %s", stderr.String())
+	}
+	var html string
+	db.QueryRow(`SELECT body_html FROM ideas WHERE id = $1`, id).Scan(&html)
+	if !strings.Contains(html, "keep the &lt;table&gt; layout") {
+		t.Errorf("stored HTML after rerender: %q", html)
 	}
 }
 
