@@ -90,12 +90,15 @@ func highlight(s string) template.HTML {
 
 // SimilarIdea is a possible duplicate of a title being typed.
 type SimilarIdea struct {
-	ID        int64   `json:"id"`
-	Title     string  `json:"title"`
-	Status    string  `json:"status"`
-	VoteCount int     `json:"vote_count"`
-	Voted     bool    `json:"voted"`
-	Score     float64 `json:"-"`
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	Status    string `json:"status"`
+	VoteCount int    `json:"vote_count"`
+	Voted     bool   `json:"voted"`
+	// Votable is whether voting is open (not shipped or declined), so a
+	// suggestion offers "vote for this instead" only where that can work.
+	Votable bool    `json:"votable"`
+	Score   float64 `json:"-"`
 }
 
 // URL is the idea's canonical path.
@@ -145,7 +148,7 @@ func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		final AS (
 			SELECT DISTINCT ON (start) start, cur, score FROM chain ORDER BY start, hops DESC),
 		best AS (SELECT cur AS id, max(score) AS score FROM final GROUP BY cur)
-		SELECT i.id, i.title, i.status, i.vote_count, b.score,
+		SELECT i.id, i.title, i.status, i.vote_count, b.score, (`+votableSQL+`) AS votable,
 			EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted
 		FROM best b JOIN ideas i ON i.id = b.id
 		WHERE i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL

@@ -135,6 +135,12 @@
   var timer = null;
   var last = "";
 
+  // "under_review" → "Under review", as the server's status labels read.
+  function statusLabel(status) {
+    var s = String(status || "").replace(/_/g, " ");
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
   function render(ideas) {
     target.textContent = "";
     if (!ideas.length) {
@@ -152,10 +158,27 @@
       var a = document.createElement("a");
       a.href = idea.url;
       a.textContent = idea.title;
+      // The status says why a suggestion takes no votes (shipped, declined).
+      var badge = document.createElement("span");
+      badge.className = "badge badge--" + idea.status;
+      badge.textContent = statusLabel(idea.status);
       var votes = document.createElement("span");
       votes.className = "muted";
       votes.setAttribute("data-suggestion-votes", "");
       votes.textContent = " · " + idea.vote_count + (idea.vote_count === 1 ? " vote" : " votes");
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(badge);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(votes);
+      list.appendChild(li);
+      if (!idea.voted && !idea.votable) {
+        var closed = document.createElement("span");
+        closed.className = "muted";
+        closed.textContent = " · Voting is closed";
+        li.appendChild(closed);
+        return;
+      }
       var btn = document.createElement("button");
       btn.type = "button";
       btn.className = "btn btn--sm";
@@ -168,11 +191,8 @@
           btn.textContent = "You voted for this";
         }).catch(function (e) { btn.disabled = false; notify(e.message); });
       });
-      li.appendChild(a);
-      li.appendChild(votes);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(btn);
-      list.appendChild(li);
     });
     target.appendChild(h);
     target.appendChild(list);
