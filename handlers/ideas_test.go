@@ -88,7 +88,7 @@ func TestIdeaBadInput(t *testing.T) {
 		{`{"title":"A fine title","body":"` + strings.Repeat("b", 10001) + `"}`, 422, "body"},
 		{`{"title":"A fine title","category":"nope"}`, 422, "category"},
 		{`{"title":"A fine title","tags":["a","b","c","d","e","f"]}`, 422, "tags"},
-		{`{"title":"A fine title","body":"nul \u0000 here"}`, 422, "body"},
+		{`{"title":"A fine title","body":"nul \u0000 here"}`, 400, ""}, // see TestInvalidTextIsRefusedEverywhere
 		{"{\"title\":\"bad \xff utf8 title\"}", 400, ""},
 		{`{"title":42}`, 400, ""},
 		{`{"title":"A fine title","admin":true}`, 400, ""},
