@@ -156,7 +156,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if msg == http.StatusText(status) {
 		msg = ""
 	}
-	if rerr := h.render(c, status, "error", page{Title: heading, Data: errorView{status, heading, msg}}); rerr != nil {
+	if rerr := h.render(c, status, "error", h.errorPage(c, heading, errorView{status, heading, msg})); rerr != nil {
 		c.String(status, heading)
 	}
 }
