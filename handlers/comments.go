@@ -22,6 +22,11 @@ func (h *Handler) createCommentForm(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
+	if tooLarge(c) {
+		fields := map[string]string{}
+		clipText(&f.Body, maxCommentChars, "body", fields)
+		return h.ideaPageAgain(c, http.StatusRequestEntityTooLarge, ideaExtras{Comment: f, Fields: fields, CommentError: h.tooLargeFormMessage()})
+	}
 	ctx := c.Request().Context()
 	in := models.CommentInput{Body: f.Body, StaffOnly: f.StaffOnly}
 	if f.ParentID > 0 {

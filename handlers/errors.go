@@ -156,6 +156,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if msg == http.StatusText(status) {
 		msg = ""
 	}
+	if status == http.StatusRequestEntityTooLarge && msg == "" {
+		msg = h.tooLargeMessage()
+	}
 	if rerr := h.render(c, status, "error", h.errorPage(c, heading, errorView{status, heading, msg})); rerr != nil {
 		c.String(status, heading)
 	}

@@ -48,3 +48,28 @@ func TestBrowserSuggestionsShowStatusAndVoteOnlyWhereOpen(t *testing.T) {
 	}
 	screenshot(t, ctx, "suggestions-status")
 }
+
+// Every textarea counts its characters against its limit while typing.
+func TestBrowserTextareasCountTowardsTheirLimit(t *testing.T) {
+	app := newTestApp(t)
+	ctx := newBrowser(t)
+	signInBrowser(t, ctx, app, "maya@example.com", "Maya")
+	step(t, ctx,
+		chromedp.Navigate(app.srv.URL+"/ideas/new"),
+		chromedp.WaitVisible(chromedp.CSS("#body")),
+	)
+	counter := `document.querySelector('#body + [data-counter]').textContent`
+	if got := eval[string](t, ctx, counter); got != "0 / 10,000 characters" {
+		t.Errorf("empty description counter = %q", got)
+	}
+	step(t, ctx, chromedp.SendKeys(chromedp.CSS("#body"), "Twelve chars"))
+	waitFor(t, ctx, counter+` === "12 / 10,000 characters"`)
+	// Near the limit it turns red; the browser stops at the limit itself.
+	eval[bool](t, ctx, `(el => { el.value = "x".repeat(9990); el.dispatchEvent(new Event("input")); return true })(document.querySelector('#body'))`)
+	if !eval[bool](t, ctx, `document.querySelector('#body + [data-counter]').classList.contains('is-near')`) {
+		t.Error("counter not marked near the limit at 9,990 of 10,000")
+	}
+	step(t, ctx, chromedp.SendKeys(chromedp.CSS("#body"), "0123456789ABCDEF"))
+	waitFor(t, ctx, counter+` === "10,000 / 10,000 characters"`)
+	screenshot(t, ctx, "textarea-counter")
+}

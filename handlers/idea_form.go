@@ -70,6 +70,9 @@ func (h *Handler) createIdea(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
+	if tooLarge(c) {
+		return h.ideaFormPage(c, http.StatusRequestEntityTooLarge, h.ideaFormCut(nil, f))
+	}
 	ctx := c.Request().Context()
 	if !f.Confirm {
 		similar, err := models.Similar(ctx, h.db, currentUser(c), f.Title, 5)
@@ -113,6 +116,16 @@ func (h *Handler) updateIdea(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
+	if tooLarge(c) {
+		cur, err := h.routeIdea(c)
+		if err != nil {
+			return err
+		}
+		if !cur.EditableBy(currentUser(c)) {
+			return models.Forbidden("You can't edit this idea.")
+		}
+		return h.ideaFormPage(c, http.StatusRequestEntityTooLarge, h.ideaFormCut(cur, f))
+	}
 	ctx := c.Request().Context()
 	idea, err := models.UpdateIdea(ctx, h.db, currentUser(c), id, f.input())
 	var ve *models.ValidationError
@@ -127,6 +140,17 @@ func (h *Handler) updateIdea(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, idea.URL())
+}
+
+// ideaFormCut shows a form that was over the body limit again with what
+// fits of each field (see bodyLimit); nothing was saved.
+func (h *Handler) ideaFormCut(idea *models.Idea, f ideaForm) ideaFormView {
+	fields := map[string]string{}
+	clipText(&f.Title, maxTitleChars, "title", fields)
+	clipText(&f.Body, maxIdeaChars, "body", fields)
+	clipText(&f.Tags, maxTagsChars, "tags", fields)
+	f.Confirm = false // any duplicate suggestions were not checked
+	return ideaFormView{Idea: idea, Form: f, Fields: fields, Error: h.tooLargeFormMessage()}
 }
 
 func (h *Handler) deleteIdea(c echo.Context) error {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,11 +57,6 @@ func (h *Handler) observe(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (h *Handler) recoverPanics() echo.MiddlewareFunc {
 	return middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true})
-}
-
-// bodyLimit runs before routing so an oversize body gets 413 on any path.
-func (h *Handler) bodyLimit() echo.MiddlewareFunc {
-	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(h.opts.MaxBodyBytes, 10) + "B"})
 }
 
 func (h *Handler) gzip() echo.MiddlewareFunc {

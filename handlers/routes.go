@@ -18,7 +18,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		h.securityHeaders,
 		h.bodyLimit(),
 	)
-	e.Use(h.gzip(), h.sessions, h.csrf(), h.validText)
+	e.Use(h.gzip(), h.sessions, h.refuseOversize, h.csrf(), h.validText)
 
 	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)

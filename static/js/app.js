@@ -120,6 +120,26 @@
     form.submit();
   });
 
+  // Text limits: a running count under every textarea with a maxlength, so
+  // the limit shows before anything is sent (the browser enforces it; the
+  // count turns red within a tenth of it).
+  function countCharacters(field) {
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    if (!max) return;
+    var out = document.createElement("p");
+    out.className = "form__counter";
+    out.setAttribute("data-counter", "");
+    function update() {
+      var n = field.value.length;
+      out.textContent = n.toLocaleString("en-US") + " / " + max.toLocaleString("en-US") + " characters";
+      out.classList.toggle("is-near", n >= max * 0.9);
+    }
+    field.addEventListener("input", update);
+    field.insertAdjacentElement("afterend", out);
+    update();
+  }
+  document.querySelectorAll("textarea[maxlength]").forEach(countCharacters);
+
   // Duplicate suggestions while typing a new idea's title.
   var source = document.querySelector("[data-similar-source]");
   var target = document.querySelector("[data-similar-target]");
