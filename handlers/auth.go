@@ -21,11 +21,13 @@ type signinView struct {
 	Error     string
 	Dev       devForm
 	Fields    map[string]string
+	VoteFor   *models.Idea // a vote waiting for this sign-in (vote_intent.go)
 }
 
 func (h *Handler) signinPage(c echo.Context, status int, v signinView) error {
 	v.Providers = h.opts.Providers
 	v.DevLogin = h.opts.DevLogin
+	v.VoteFor = h.pendingVote(c)
 	return h.render(c, status, "signin", h.page(c, "Sign in", v))
 }
 
@@ -174,7 +176,7 @@ func (h *Handler) authCallback(c echo.Context) error {
 	if err := h.startSession(c, user); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusFound, safeNext(a.NextPath))
+	return h.afterSignIn(c, http.StatusFound, safeNext(a.NextPath))
 }
 
 func statesDiffer(a, b string) bool {

@@ -40,5 +40,5 @@ func (h *Handler) authDev(c echo.Context) error {
 	if err := h.startSession(c, user); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, safeNext(in.Next))
+	return h.afterSignIn(c, http.StatusSeeOther, safeNext(in.Next))
 }

@@ -85,6 +85,9 @@ var notices = map[string]string{
 	"unlocked":     "Comments unlocked.",
 	"edited":       "Saved. The author is told what changed.",
 	"banned":       "Banned. They are signed out and can only read until the ban ends.",
+	"voted":        "You're signed in, and your vote is counted.",
+	"vote-closed":  "You're signed in, but your vote was not counted: voting on this idea has closed.",
+	"vote-failed":  "You're signed in, but your vote could not be counted. Please try again.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

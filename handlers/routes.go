@@ -52,7 +52,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	member.POST("/ideas/:id/edit", h.updateIdea)
 	member.GET("/ideas/:id/delete", h.confirmDeleteIdea) // author or moderator
 	member.POST("/ideas/:id/delete", h.deleteIdea)
-	member.POST("/ideas/:id/vote", h.voteForm)
+	member.POST("/ideas/:id/vote", h.voteForm, h.voteAfterSignIn) // a visitor's vote waits for sign-in
 	member.POST("/ideas/:id/follow", h.followForm)
 	member.POST("/ideas/:id/comments", h.createCommentForm)
 	member.POST("/ideas/:id/flag", h.flagIdeaForm)

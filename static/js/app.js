@@ -9,14 +9,17 @@
     return input ? input.value : "";
   }
 
-  function send(method, url, token) {
+  // send calls the API. Signed out (401), it goes to sign in — or, given
+  // signedOut, leaves that to it.
+  function send(method, url, token, signedOut) {
     return fetch(url, {
       method: method,
       credentials: "same-origin",
       headers: { "X-CSRF-Token": token, "Accept": "application/json" }
     }).then(function (res) {
       if (res.status === 401) {
-        window.location.href = "/signin?next=" + encodeURIComponent(window.location.pathname);
+        if (signedOut) signedOut();
+        else window.location.href = "/signin?next=" + encodeURIComponent(window.location.pathname);
         throw new Error("signed out");
       }
       return res.json().then(function (body) {
@@ -48,7 +51,10 @@
     var voting = on.value === "true";
     var button = form.querySelector("button");
     button.disabled = true;
-    send(voting ? "PUT" : "DELETE", "/api/v1/ideas/" + form.dataset.idea + "/vote", csrf(form))
+    // A visitor's vote posts the form itself: the server keeps the vote
+    // while they sign in and casts it afterwards.
+    var signedOut = voting ? function () { form.submit(); } : null;
+    send(voting ? "PUT" : "DELETE", "/api/v1/ideas/" + form.dataset.idea + "/vote", csrf(form), signedOut)
       .then(function (st) {
         var box = form.closest("[data-vote-box]");
         box.querySelector("[data-vote-count]").textContent = st.vote_count;
