@@ -16,16 +16,8 @@ func (h *Handler) errorPage(c echo.Context, title string, data any) page {
 	p := h.page(c, title, data)
 	p.Notice = "" // a ?notice= meant for the page that failed
 	if p.CSRF == "" && p.User != nil {
-		p.CSRF = h.browserCSRF(c)
+		h.bindCSRF(c) // the token bound to this session
+		p.CSRF = csrfToken(c)
 	}
 	return p
-}
-
-// browserCSRF is the CSRF token of this browser where the CSRF middleware
-// did not run: Echo's middleware uses the cookie's value as the token.
-func (h *Handler) browserCSRF(c echo.Context) string {
-	if ck, err := c.Cookie(h.cookieName("csrf")); err == nil {
-		return ck.Value
-	}
-	return ""
 }
