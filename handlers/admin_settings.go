@@ -18,6 +18,7 @@ type adminSettingsView struct {
 	Values            map[string]string
 	FirstPostApproval bool
 	Fields            map[string]string
+	ReadOnly          bool // staff who are not admins see the limits in effect
 }
 
 func (h *Handler) settingsFormPage(c echo.Context, status int, v adminSettingsView) error {
@@ -25,13 +26,15 @@ func (h *Handler) settingsFormPage(c echo.Context, status int, v adminSettingsVi
 	return h.render(c, status, "admin_settings", h.page(c, "Site settings", v))
 }
 
-// adminSettings shows the anti-abuse settings.
+// adminSettings shows the anti-abuse settings: editable for admins, read
+// only for other staff, who answer members hitting the limits.
 func (h *Handler) adminSettings(c echo.Context) error {
 	s, err := models.Settings(c.Request().Context(), h.db)
 	if err != nil {
 		return err
 	}
-	v := adminSettingsView{Values: map[string]string{}, FirstPostApproval: s.FirstPostApproval}
+	v := adminSettingsView{Values: map[string]string{}, FirstPostApproval: s.FirstPostApproval,
+		ReadOnly: !currentUser(c).HasRole(models.RoleAdmin)}
 	for field, n := range s.Values() {
 		v.Values[field] = strconv.Itoa(n)
 	}
@@ -53,12 +56,7 @@ func (h *Handler) adminSaveSettings(c echo.Context) error {
 		}
 		nums[l.Field] = n
 	}
-	in := models.SettingsInput{
-		FirstPostApproval: v.FirstPostApproval, IdeasPerHour: nums["ideas_per_hour"],
-		CommentIntervalSeconds: nums["comment_interval_seconds"], VotesPerMinute: nums["votes_per_minute"],
-		DuplicateWindowMinutes: nums["duplicate_window_minutes"], NewMemberMaxLinks: nums["new_member_max_links"],
-		NewMemberPosts: nums["new_member_posts"], PerIPActionsPerMinute: nums["per_ip_actions_per_minute"],
-	}
+	in := models.NewSettingsInput(v.FirstPostApproval, nums)
 	// Report range errors for the fields that did parse, too.
 	if err := in.Validate(); err != nil {
 		var ve *models.ValidationError

@@ -166,9 +166,14 @@ func (h *Handler) authCallback(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusFound, "/settings?notice=linked")
 	}
+	profile.ClientIP = c.RealIP()
 	user, err := models.SignIn(ctx, h.db, profile, h.opts.AdminEmails)
 	if errors.Is(err, models.ErrEmailTaken) {
 		return h.signinPage(c, http.StatusConflict, signinView{Next: a.NextPath, Error: models.ErrEmailTaken.Message})
+	}
+	var rl *models.RateLimitError
+	if errors.As(err, &rl) {
+		return h.signinRefused(c, signinView{Next: a.NextPath}, rl)
 	}
 	if err != nil {
 		return err
@@ -177,6 +182,14 @@ func (h *Handler) authCallback(c echo.Context) error {
 		return err
 	}
 	return h.afterSignIn(c, http.StatusFound, safeNext(a.NextPath))
+}
+
+// signinRefused shows the sign-in page again with a limit's message, as a
+// 429 with Retry-After (too many new accounts from one network).
+func (h *Handler) signinRefused(c echo.Context, v signinView, rl *models.RateLimitError) error {
+	c.Response().Header().Set("Retry-After", retryAfter(rl))
+	v.Error = rl.Message
+	return h.signinPage(c, http.StatusTooManyRequests, v)
 }
 
 func statesDiffer(a, b string) bool {

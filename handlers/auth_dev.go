@@ -26,13 +26,22 @@ func (h *Handler) authDev(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
-	user, err := models.DevSignIn(c.Request().Context(), h.db, in.Email, in.Name, h.opts.AdminEmails)
+	var user *models.User
+	profile, err := models.DevProfile(in.Email, in.Name)
+	if err == nil {
+		profile.ClientIP = c.RealIP()
+		user, err = models.SignIn(c.Request().Context(), h.db, profile, h.opts.AdminEmails)
+	}
 	var ve *models.ValidationError
+	var rl *models.RateLimitError
 	if errors.As(err, &ve) {
 		return h.signinPage(c, http.StatusUnprocessableEntity, signinView{Next: safeNext(in.Next), Dev: in, Fields: ve.Fields})
 	}
 	if errors.Is(err, models.ErrEmailTaken) {
 		return h.signinPage(c, http.StatusConflict, signinView{Next: safeNext(in.Next), Dev: in, Error: models.ErrEmailTaken.Message})
+	}
+	if errors.As(err, &rl) {
+		return h.signinRefused(c, signinView{Next: safeNext(in.Next), Dev: in}, rl)
 	}
 	if err != nil {
 		return err

@@ -437,20 +437,30 @@ func TestAdminSettingsPage(t *testing.T) {
 	app := newTestApp(t)
 	admin, adminU := app.signInAs(t, "admin@example.com", models.RoleAdmin)
 	mod, _ := app.signInAs(t, "mod@example.com", models.RoleModerator)
-	if res, _ := do(t, mod, "GET", app.srv.URL+"/admin/settings", nil); res.StatusCode != 403 {
-		t.Errorf("settings as moderator = %d", res.StatusCode)
+	// Staff see the limits in effect (members hitting one ask them) but
+	// cannot change them.
+	if res, body := do(t, mod, "GET", app.srv.URL+"/admin/settings", nil); res.StatusCode != 200 ||
+		!strings.Contains(body, `<fieldset class="form__fieldset" disabled>`) || strings.Contains(body, "Save settings") ||
+		!strings.Contains(body, `name="signups_per_ip_per_hour" type="number" min="1" max="1000000" step="1" value="100000"`) ||
+		!strings.Contains(body, `href="/admin/settings">Limits</a>`) {
+		t.Errorf("settings as moderator = %d, want a read-only page linked from the header", res.StatusCode)
+	}
+	member, _ := app.signIn(t, "member@example.com")
+	if res, _ := do(t, member, "GET", app.srv.URL+"/admin/settings", nil); res.StatusCode != 403 {
+		t.Errorf("settings as member = %d", res.StatusCode)
 	}
 	if res, _ := app.form(t, mod, "/admin/settings", url.Values{"ideas_per_hour": {"1"}}); res.StatusCode != 403 {
 		t.Errorf("save as moderator = %d", res.StatusCode)
 	}
 	res, body := do(t, admin, "GET", app.srv.URL+"/admin/settings", nil)
 	if res.StatusCode != 200 || !strings.Contains(body, `name="ideas_per_hour" type="number" min="1" max="100000" step="1" value="1000"`) ||
-		strings.Contains(body, `name="first_post_approval" value="true" checked`) {
+		strings.Contains(body, `name="first_post_approval" value="true" checked`) || strings.Contains(body, "disabled") ||
+		!strings.Contains(body, `name="votes_per_day"`) || !strings.Contains(body, "Save settings") {
 		t.Errorf("settings page = %d", res.StatusCode)
 	}
 	good := url.Values{"first_post_approval": {"true"}, "ideas_per_hour": {"7"}, "comment_interval_seconds": {"15"},
 		"votes_per_minute": {"20"}, "duplicate_window_minutes": {"3"}, "new_member_max_links": {"1"},
-		"new_member_posts": {"4"}, "per_ip_actions_per_minute": {"90"}}
+		"new_member_posts": {"4"}, "per_ip_actions_per_minute": {"90"}, "signups_per_ip_per_hour": {"5"}, "votes_per_day": {"250"}}
 	bad := url.Values{}
 	for k, v := range good {
 		bad[k] = v
@@ -471,7 +481,8 @@ func TestAdminSettingsPage(t *testing.T) {
 	}
 	s, _ := models.Settings(t.Context(), app.db)
 	if !s.FirstPostApproval || s.IdeasPerHour != 7 || s.CommentIntervalSeconds != 15 || s.VotesPerMinute != 20 ||
-		s.DuplicateWindowMinutes != 3 || s.NewMemberMaxLinks != 1 || s.NewMemberPosts != 4 || s.PerIPActionsPerMinute != 90 {
+		s.DuplicateWindowMinutes != 3 || s.NewMemberMaxLinks != 1 || s.NewMemberPosts != 4 || s.PerIPActionsPerMinute != 90 ||
+		s.SignupsPerIPPerHour != 5 || s.VotesPerDay != 250 {
 		t.Errorf("saved settings: %+v", s)
 	}
 	if n := app.count(t, `SELECT count(*) FROM audit_log WHERE action = 'settings.update' AND actor_id = ?`, adminU.ID); n != 1 {

@@ -29,7 +29,9 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"GET", "/admin/categories", "", nil},
 		{"POST", "/admin/categories", "slug=matrix-" + itoa(memberID) + "&name=Matrix", nil},
 		{"POST", "/admin/categories/1", "name=General&description=Everything+else", nil},
-		{"GET", "/admin/settings", "", nil},
+		{"GET", "/admin/settings", "", []string{mod, pm}}, // read only for them
+		{"POST", "/admin/settings", "ideas_per_hour=1000&comment_interval_seconds=0&votes_per_minute=100000&duplicate_window_minutes=0" +
+			"&new_member_max_links=1000&new_member_posts=3&per_ip_actions_per_minute=100000&signups_per_ip_per_hour=100000&votes_per_day=100000", nil},
 		{"GET", "/admin/audit", "", nil},
 		{"GET", "/staff/moderation", "", []string{mod}},
 		{"GET", "/api/v1/moderation/queue", "", []string{mod}},

@@ -73,6 +73,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff := group(e, "", h.requireRole(models.RoleModerator, models.RoleProductManager))
 	staff.POST("/ideas/:id/status", h.statusForm)
 	staff.GET("/ideas/:id/voters", h.ideaVoters)
+	staff.GET("/admin/settings", h.adminSettings) // read only unless admin
 
 	moderator := group(e, "", h.requireRole(models.RoleModerator))
 	moderator.GET("/staff/moderation", h.moderationQueue)
@@ -95,7 +96,6 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin.GET("/categories", h.adminCategories)
 	admin.POST("/categories", h.adminCreateCategory)
 	admin.POST("/categories/:id", h.adminUpdateCategory)
-	admin.GET("/settings", h.adminSettings)
 	admin.POST("/settings", h.adminSaveSettings)
 	admin.GET("/audit", h.adminAudit)
 

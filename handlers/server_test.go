@@ -79,7 +79,8 @@ func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
 }
 
 const relaxedLimits = `UPDATE site_settings SET ideas_per_hour = 1000, comment_interval_seconds = 0,
-	votes_per_minute = 100000, duplicate_window_minutes = 0, new_member_max_links = 1000, per_ip_actions_per_minute = 100000`
+	votes_per_minute = 100000, duplicate_window_minutes = 0, new_member_max_links = 1000, per_ip_actions_per_minute = 100000,
+	signups_per_ip_per_hour = 100000, votes_per_day = 100000`
 
 // limits sets site_settings columns for a test of the limits themselves.
 func (a *testApp) limits(t *testing.T, set string) {

@@ -245,6 +245,93 @@ func TestVotesPerMinuteLimit(t *testing.T) {
 	checkInvariants(t, db)
 }
 
+// TestUnvotesCountTowardVoteLimit: toggling a vote on and off is as much
+// voting as voting, so unvotes count against votes_per_minute too.
+func TestUnvotesCountTowardVoteLimit(t *testing.T) {
+	db := limitsDB(t, "votes_per_minute = 3")
+	mod := asRole(t, db, newUser(t, db, "Mod"), models.RoleModerator)
+	bob := newUser(t, db, "Bob")
+	idea := newIdea(t, db, mod, "Toggle me on and off")
+	if _, err := models.Vote(ctx, db, bob, idea.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Unvote(ctx, db, bob, idea.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Vote(ctx, db, bob, idea.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := models.Unvote(ctx, db, bob, idea.ID)
+	wantRateLimit(t, "fourth vote request (an unvote)", err, 59*time.Second, time.Minute)
+	var voted int64
+	db.Table("votes").Where("idea_id = ? AND user_id = ?", idea.ID, bob.ID).Count(&voted)
+	if voted != 1 {
+		t.Error("the refused unvote removed the vote")
+	}
+	// Staff toggle freely.
+	for i := 0; i < 5; i++ {
+		if _, err := models.Unvote(ctx, db, mod, idea.ID); err != nil {
+			t.Fatalf("staff unvote: %v", err)
+		}
+		if _, err := models.Vote(ctx, db, mod, idea.ID); err != nil {
+			t.Fatalf("staff vote: %v", err)
+		}
+	}
+	checkInvariants(t, db)
+}
+
+// TestDailyVoteCap: votes_per_day votes cast in any 24 hours, withdrawn
+// ones included; repeating a vote already cast costs nothing.
+func TestDailyVoteCap(t *testing.T) {
+	db := limitsDB(t, "votes_per_day = 3, votes_per_minute = 1000")
+	mod := asRole(t, db, newUser(t, db, "Mod"), models.RoleModerator)
+	bob := newUser(t, db, "Bob")
+	var ideas []*models.Idea
+	for i := 0; i < 4; i++ {
+		ideas = append(ideas, newIdea(t, db, mod, fmt.Sprintf("Daily capped idea %d", i)))
+	}
+	for _, i := range ideas[:3] {
+		if _, err := models.Vote(ctx, db, bob, i.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := models.Vote(ctx, db, bob, ideas[0].ID); err != nil {
+		t.Errorf("repeating a vote already cast: %v", err)
+	}
+	// Withdrawing a vote does not give the slot back.
+	if _, err := models.Unvote(ctx, db, bob, ideas[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Counted votes stay counted for the whole day, not just the hour the
+	// minute limits keep their rows.
+	db.Exec(`UPDATE rate_events SET created_at = created_at - interval '2 hours' WHERE key = ?`, fmt.Sprintf("votes-day:%d", bob.ID))
+	for _, i := range []*models.Idea{ideas[2], ideas[3]} {
+		_, err := models.Vote(ctx, db, bob, i.ID)
+		rl := wantRateLimit(t, "fourth vote of the day", err, 21*time.Hour+59*time.Minute, 22*time.Hour)
+		if !strings.Contains(rl.Message, "3 votes in the last 24 hours") {
+			t.Errorf("message: %q", rl.Message)
+		}
+	}
+	var n int64
+	db.Table("votes").Where("user_id = ?", bob.ID).Count(&n)
+	if n != 2 {
+		t.Errorf("bob holds %d votes, want 2: a refused vote was kept", n)
+	}
+	// The window slides: a day later bob votes again.
+	db.Exec(`UPDATE rate_events SET created_at = created_at - interval '22 hours 1 minute' WHERE key = ?`, fmt.Sprintf("votes-day:%d", bob.ID))
+	if _, err := models.Vote(ctx, db, bob, ideas[3].ID); err != nil {
+		t.Errorf("vote a day later: %v", err)
+	}
+	// Staff are not capped.
+	pm := asRole(t, db, newUser(t, db, "Pm"), models.RoleProductManager)
+	for _, i := range ideas {
+		if _, err := models.Vote(ctx, db, pm, i.ID); err != nil {
+			t.Errorf("staff vote: %v", err)
+		}
+	}
+	checkInvariants(t, db)
+}
+
 func TestNewMemberLinkLimit(t *testing.T) {
 	db := limitsDB(t, "new_member_max_links = 2, new_member_posts = 3, comment_interval_seconds = 0")
 	mod := asRole(t, db, newUser(t, db, "Mod"), models.RoleModerator)
@@ -304,7 +391,8 @@ func TestSettingsValidateAndAudit(t *testing.T) {
 	mod := asRole(t, db, newUser(t, db, "Mod"), models.RoleModerator)
 	s, err := models.Settings(ctx, db)
 	if err != nil || s.FirstPostApproval || s.IdeasPerHour != 5 || s.CommentIntervalSeconds != 10 || s.VotesPerMinute != 30 ||
-		s.DuplicateWindowMinutes != 5 || s.NewMemberMaxLinks != 2 || s.NewMemberPosts != 3 || s.PerIPActionsPerMinute != 60 {
+		s.DuplicateWindowMinutes != 5 || s.NewMemberMaxLinks != 2 || s.NewMemberPosts != 3 || s.PerIPActionsPerMinute != 60 ||
+		s.SignupsPerIPPerHour != 3 || s.VotesPerDay != 500 {
 		t.Fatalf("defaults: %+v %v", s, err)
 	}
 	in := s.Input()

@@ -29,6 +29,10 @@ type Profile struct {
 	Name           string
 	Nickname       string
 	AvatarURL      string
+	// ClientIP is the address the sign-in came from: a sign-in that creates
+	// an account counts against signups_per_ip_per_hour for it. Empty
+	// (seeding, tests) counts nothing; the HTTP handlers always set it.
+	ClientIP string
 }
 
 // ErrEmailTaken is returned when a new provider identity carries the email of
@@ -87,6 +91,11 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 				}
 				if taken > 0 {
 					return ErrEmailTaken
+				}
+			}
+			if p.ClientIP != "" {
+				if err := checkSignup(tx, p.ClientIP); err != nil {
+					return err
 				}
 			}
 			name, err := newAccountName(tx, p, adminEmails)
@@ -224,6 +233,16 @@ const DevProvider = "dev"
 // DevSignIn signs in by email alone; the HTTP layer only offers it when
 // CROWDWISE_DEV_LOGIN is on, which production refuses.
 func DevSignIn(ctx context.Context, db *gorm.DB, email, name string, adminEmails []string) (*User, error) {
+	p, err := DevProfile(email, name)
+	if err != nil {
+		return nil, err
+	}
+	return SignIn(ctx, db, p, adminEmails)
+}
+
+// DevProfile validates a dev sign-in form and returns the profile to sign in
+// with; the handler adds the client address and calls SignIn.
+func DevProfile(email, name string) (Profile, error) {
 	v := &ValidationError{}
 	email = strings.TrimSpace(email)
 	if at := strings.LastIndex(email, "@"); at < 1 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \t\r\n<>\"") {
@@ -236,10 +255,10 @@ func DevSignIn(ctx context.Context, db *gorm.DB, email, name string, adminEmails
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return Profile{}, err
 	}
-	return SignIn(ctx, db, Profile{
+	return Profile{
 		Provider: DevProvider, ProviderUserID: strings.ToLower(email),
 		Email: email, EmailVerified: true, Name: name,
-	}, adminEmails)
+	}, nil
 }

@@ -10,14 +10,10 @@ import (
 	"gorm.io/gorm"
 )
 
-// rateRetention is how long rate_events rows are kept: longer than every
-// window counted from them (a minute today), so a sweep never drops a row
-// a limit still needs.
-const rateRetention = time.Hour
-
 // sweepChance is the share of recorded events that also delete every expired
-// row; the per-key cleanup below keeps active keys small, the sweep removes
-// keys that never come back (one-off IP addresses).
+// row (each row expires when its window has passed); the per-key cleanup
+// below keeps active keys small, the sweep removes keys that never come back
+// (one-off IP addresses).
 const sweepChance = 0.01
 
 // hitRate records one event under key unless limit events already happened
@@ -25,6 +21,7 @@ const sweepChance = 0.01
 // the oldest of them leaves the window. tx must be a transaction: the
 // advisory lock on the key (held until commit) makes count-then-insert
 // atomic, so concurrent requests cannot slip past the limit together.
+// A key is always counted over the same window.
 func hitRate(tx *gorm.DB, key string, limit int, window time.Duration) (time.Duration, error) {
 	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "rate:"+key).Error; err != nil {
 		return 0, err
@@ -45,13 +42,14 @@ func hitRate(tx *gorm.DB, key string, limit int, window time.Duration) (time.Dur
 	if r.N >= limit {
 		return waitFor(r.Wait), nil
 	}
-	// Record the event and drop the key's expired rows in one round trip.
+	// Record the event and drop the key's rows that left the window, in one
+	// round trip.
 	if err := tx.Exec(`WITH expired AS (DELETE FROM rate_events WHERE key = ? AND created_at <= now() - ?::interval)
-		INSERT INTO rate_events (key) VALUES (?)`, key, interval(rateRetention), key).Error; err != nil {
+		INSERT INTO rate_events (key, expires_at) VALUES (?, now() + ?::interval)`, key, win, key, win).Error; err != nil {
 		return 0, err
 	}
 	if rand.Float64() < sweepChance {
-		return 0, tx.Exec(`DELETE FROM rate_events WHERE created_at <= now() - ?::interval`, interval(rateRetention)).Error
+		return 0, tx.Exec(`DELETE FROM rate_events WHERE expires_at <= now()`).Error
 	}
 	return 0, nil
 }
@@ -107,4 +105,24 @@ func CheckIPAction(ctx context.Context, db *gorm.DB, ip string) error {
 			RetryAfter: wait,
 		}
 	})
+}
+
+// checkSignup counts one new account from a client IP against
+// signups_per_ip_per_hour, inside the transaction that creates the account
+// (a refused or failed sign-up records nothing), and returns a
+// *RateLimitError beyond it.
+func checkSignup(tx *gorm.DB, ip string) error {
+	s, err := loadSettings(tx)
+	if err != nil {
+		return err
+	}
+	wait, err := hitRate(tx, "signup:"+ip, s.SignupsPerIPPerHour, time.Hour)
+	if err != nil || wait == 0 {
+		return err
+	}
+	return &RateLimitError{
+		Message: "Too many new accounts were created from your network in the last hour. " +
+			"If you already have an account, sign in with it; otherwise please try again in " + waitText(wait) + ".",
+		RetryAfter: wait,
+	}
 }

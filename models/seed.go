@@ -43,7 +43,7 @@ func withoutLimits(tx *gorm.DB, fn func() error) error {
 	}
 	if err := tx.Exec(`UPDATE site_settings SET first_post_approval = false, ideas_per_hour = 1000000,
 		comment_interval_seconds = 0, votes_per_minute = 1000000, duplicate_window_minutes = 0,
-		new_member_max_links = 1000000`).Error; err != nil {
+		new_member_max_links = 1000000, votes_per_day = 1000000`).Error; err != nil {
 		return err
 	}
 	if err := fn(); err != nil {
@@ -51,7 +51,8 @@ func withoutLimits(tx *gorm.DB, fn func() error) error {
 	}
 	return tx.Exec(`UPDATE site_settings s SET first_post_approval = o.first_post_approval, ideas_per_hour = o.ideas_per_hour,
 		comment_interval_seconds = o.comment_interval_seconds, votes_per_minute = o.votes_per_minute,
-		duplicate_window_minutes = o.duplicate_window_minutes, new_member_max_links = o.new_member_max_links
+		duplicate_window_minutes = o.duplicate_window_minutes, new_member_max_links = o.new_member_max_links,
+		votes_per_day = o.votes_per_day
 		FROM seed_saved_settings o WHERE s.id = o.id`).Error
 }
 

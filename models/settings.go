@@ -21,6 +21,8 @@ type SiteSettings struct {
 	NewMemberMaxLinks      int       `json:"new_member_max_links" gorm:"column:new_member_max_links"`
 	NewMemberPosts         int       `json:"new_member_posts" gorm:"column:new_member_posts"`
 	PerIPActionsPerMinute  int       `json:"per_ip_actions_per_minute" gorm:"column:per_ip_actions_per_minute"`
+	SignupsPerIPPerHour    int       `json:"signups_per_ip_per_hour" gorm:"column:signups_per_ip_per_hour"`
+	VotesPerDay            int       `json:"votes_per_day" gorm:"column:votes_per_day"`
 	UpdatedAt              time.Time `json:"-"`
 }
 
@@ -30,7 +32,7 @@ func (SiteSettings) TableName() string { return "site_settings" }
 // removed by hand: limits then still apply instead of failing every post.
 var defaultSettings = SiteSettings{
 	ID: 1, IdeasPerHour: 5, CommentIntervalSeconds: 10, VotesPerMinute: 30, DuplicateWindowMinutes: 5,
-	NewMemberMaxLinks: 2, NewMemberPosts: 3, PerIPActionsPerMinute: 60,
+	NewMemberMaxLinks: 2, NewMemberPosts: 3, PerIPActionsPerMinute: 60, SignupsPerIPPerHour: 3, VotesPerDay: 500,
 }
 
 // Settings loads the site settings.
@@ -60,6 +62,8 @@ type SettingsInput struct {
 	NewMemberMaxLinks      int  `json:"new_member_max_links"`
 	NewMemberPosts         int  `json:"new_member_posts"`
 	PerIPActionsPerMinute  int  `json:"per_ip_actions_per_minute"`
+	SignupsPerIPPerHour    int  `json:"signups_per_ip_per_hour"`
+	VotesPerDay            int  `json:"votes_per_day"`
 }
 
 // SettingLimit is the allowed range of one numeric setting; the settings
@@ -80,6 +84,8 @@ var SettingLimits = []SettingLimit{
 	{"new_member_max_links", "Links allowed for new members", "Per idea or comment, until they have enough visible posts.", 0, 1000},
 	{"new_member_posts", "Posts before a member is no longer new", "Visible ideas and comments; 0 means nobody is new.", 0, 1000},
 	{"per_ip_actions_per_minute", "Actions per network address per minute", "Every form or API change from one IP address counts.", 1, 1000000},
+	{"signups_per_ip_per_hour", "New accounts per network address per hour", "Sign-ins that create an account; existing members always sign in.", 1, 1000000},
+	{"votes_per_day", "Votes per member per day", "Votes cast in any 24 hours, including ones withdrawn since.", 1, 1000000},
 }
 
 // values maps each numeric field name to its value, for validation and the
@@ -89,7 +95,21 @@ func (in SettingsInput) values() map[string]int {
 		"ideas_per_hour": in.IdeasPerHour, "comment_interval_seconds": in.CommentIntervalSeconds,
 		"votes_per_minute": in.VotesPerMinute, "duplicate_window_minutes": in.DuplicateWindowMinutes,
 		"new_member_max_links": in.NewMemberMaxLinks, "new_member_posts": in.NewMemberPosts,
-		"per_ip_actions_per_minute": in.PerIPActionsPerMinute,
+		"per_ip_actions_per_minute": in.PerIPActionsPerMinute, "signups_per_ip_per_hour": in.SignupsPerIPPerHour,
+		"votes_per_day": in.VotesPerDay,
+	}
+}
+
+// NewSettingsInput builds an input from a field → value map (the inverse of
+// Values), so a form handler needs no list of its own; missing fields are 0
+// and fail validation.
+func NewSettingsInput(firstPostApproval bool, v map[string]int) SettingsInput {
+	return SettingsInput{
+		FirstPostApproval: firstPostApproval, IdeasPerHour: v["ideas_per_hour"],
+		CommentIntervalSeconds: v["comment_interval_seconds"], VotesPerMinute: v["votes_per_minute"],
+		DuplicateWindowMinutes: v["duplicate_window_minutes"], NewMemberMaxLinks: v["new_member_max_links"],
+		NewMemberPosts: v["new_member_posts"], PerIPActionsPerMinute: v["per_ip_actions_per_minute"],
+		SignupsPerIPPerHour: v["signups_per_ip_per_hour"], VotesPerDay: v["votes_per_day"],
 	}
 }
 
@@ -103,6 +123,7 @@ func (s *SiteSettings) Input() SettingsInput {
 		CommentIntervalSeconds: s.CommentIntervalSeconds, VotesPerMinute: s.VotesPerMinute,
 		DuplicateWindowMinutes: s.DuplicateWindowMinutes, NewMemberMaxLinks: s.NewMemberMaxLinks,
 		NewMemberPosts: s.NewMemberPosts, PerIPActionsPerMinute: s.PerIPActionsPerMinute,
+		SignupsPerIPPerHour: s.SignupsPerIPPerHour, VotesPerDay: s.VotesPerDay,
 	}
 }
 
@@ -143,6 +164,7 @@ func UpdateSettings(ctx context.Context, db *gorm.DB, actor *User, in SettingsIn
 			"comment_interval_seconds": in.CommentIntervalSeconds, "votes_per_minute": in.VotesPerMinute,
 			"duplicate_window_minutes": in.DuplicateWindowMinutes, "new_member_max_links": in.NewMemberMaxLinks,
 			"new_member_posts": in.NewMemberPosts, "per_ip_actions_per_minute": in.PerIPActionsPerMinute,
+			"signups_per_ip_per_hour": in.SignupsPerIPPerHour, "votes_per_day": in.VotesPerDay,
 			"updated_at": gorm.Expr("now()"),
 		}).Error
 		if err != nil {

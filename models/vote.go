@@ -76,7 +76,8 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 		if !idea.Votable() {
 			return Conflict(closedReason(idea))
 		}
-		if err := checkVote(tx, user); err != nil {
+		limits, err := checkVote(tx, user)
+		if err != nil {
 			return err
 		}
 		res := tx.Exec(`INSERT INTO votes (idea_id, user_id) SELECT id, ? FROM ideas WHERE id = ? AND `+votableSQL+`
@@ -85,6 +86,9 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 			return res.Error
 		}
 		if res.RowsAffected == 1 {
+			if err := checkDailyVotes(tx, user, limits); err != nil {
+				return err
+			}
 			// The author's own vote is part of the idea's creation term.
 			if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
 				score = CASE WHEN author_id = ? THEN score ELSE cw_trend_add(score, 1, now()) END
@@ -112,6 +116,9 @@ func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteSt
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		idea, err := lockVisibleIdea(tx, user, ideaID)
 		if err != nil {
+			return err
+		}
+		if _, err := checkVote(tx, user); err != nil {
 			return err
 		}
 		var cast []time.Time

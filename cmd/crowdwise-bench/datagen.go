@@ -301,7 +301,7 @@ func (g *generator) liftLimits(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	g.ds.LimitsLifted = true
-	return g.exec(ctx, `UPDATE site_settings SET votes_per_minute = 1000000, per_ip_actions_per_minute = 1000000`)
+	return g.exec(ctx, `UPDATE site_settings SET votes_per_minute = 1000000, votes_per_day = 1000000, per_ip_actions_per_minute = 1000000`)
 }
 
 // insertSessions signs in sessionCount members spread over the user ids.
