@@ -5,6 +5,7 @@
 //	crowdwise migrate      apply pending migrations and exit
 //	crowdwise seed --demo  load idempotent demo content
 //	crowdwise rerender     render stored Markdown again with the current renderer
+//	crowdwise audit verify check the audit log's hash chain
 //	crowdwise version      print the version
 package main
 
@@ -47,6 +48,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "crowdwise", version)
 		return 0
 	case "serve", "migrate", "seed", "rerender":
+	case "audit":
+		if len(args) != 1 || args[0] != "verify" {
+			fmt.Fprintf(stderr, "crowdwise: usage: crowdwise audit verify\n\n%s", usage)
+			return 2
+		}
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -71,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = seed(ctx, cfg, logger, args)
 	case "rerender":
 		err = rerender(ctx, cfg, logger)
+	case "audit":
+		return auditVerify(ctx, cfg, logger, stdout, stderr)
 	}
 	if err != nil {
 		logger.Error(cmd+" failed", "error", err.Error())
@@ -86,6 +94,7 @@ commands:
   migrate       apply pending migrations and exit
   seed --demo   load demo content (idempotent)
   rerender      render stored Markdown again with the current renderer (after an upgrade that changed it)
+  audit verify  check the audit log's hash chain; exits 1 naming the first broken entry
   version       print the version
 
 Configuration comes from environment variables; see README.md.
