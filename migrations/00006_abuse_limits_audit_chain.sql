@@ -12,6 +12,9 @@ ALTER TABLE rate_events ADD COLUMN expires_at timestamptz NOT NULL DEFAULT now()
 UPDATE rate_events SET expires_at = created_at + interval '1 hour';
 CREATE INDEX rate_events_expires_idx ON rate_events (expires_at);
 
+-- Erasing an account rewrites the notifications it caused.
+CREATE INDEX notifications_actor_idx ON notifications (actor_id) WHERE actor_id IS NOT NULL;
+
 -- The audit log refuses TRUNCATE too (UPDATE and DELETE are refused since
 -- 00002), and every row is chained to the one before it: hash =
 -- SHA-256(previous row's hash || the row's content), so changing, removing
@@ -89,6 +92,7 @@ DROP FUNCTION audit_log_content(audit_log);
 DROP TABLE audit_chain;
 ALTER TABLE audit_log DROP COLUMN hash, DROP COLUMN prev_hash;
 DROP TRIGGER audit_log_no_truncate ON audit_log;
+DROP INDEX notifications_actor_idx;
 DROP INDEX rate_events_expires_idx;
 ALTER TABLE rate_events DROP COLUMN expires_at;
 ALTER TABLE site_settings DROP COLUMN votes_per_day, DROP COLUMN signups_per_ip_per_hour;

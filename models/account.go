@@ -149,8 +149,12 @@ func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, er
 }
 
 // DeleteAccount erases a person's personal data and signs them out
-// everywhere. Their content stays, shown as by "deleted user"; the row keeps
-// its id so threads and audit entries still line up.
+// everywhere. Their ideas and comments stay, shown as by "deleted user"; the
+// row keeps its id (without name, email or avatar) so threads and audit
+// entries still line up. Their votes, follows and flags are removed, with
+// the ideas' counters and scores recomputed; their own notifications, email
+// jobs and preferences go; notifications others received about their
+// replies and comments say "deleted user" instead of their name.
 func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var admins []int64
@@ -172,11 +176,65 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 			`DELETE FROM identities WHERE user_id = ?`,
 			`DELETE FROM sessions WHERE user_id = ?`,
 			`DELETE FROM auth_states WHERE link_user_id = ?`,
+			`DELETE FROM flags WHERE user_id = ?`,
 		} {
 			if err := tx.Exec(q, userID).Error; err != nil {
 				return err
 			}
 		}
-		return nil
+		if err := eraseVotesAndFollows(tx, userID); err != nil {
+			return err
+		}
+		return eraseNotifications(tx, userID)
 	})
+}
+
+// eraseVotesAndFollows removes a user's votes and follows and recomputes the
+// counters and scores of the ideas they were on, under those ideas' row
+// locks (taken in id order, like every counter change), so vote_count =
+// count(votes) and follower_count = count(follows) stay true.
+func eraseVotesAndFollows(tx *gorm.DB, userID int64) error {
+	var ids []int64
+	if err := tx.Raw(`SELECT id FROM ideas WHERE id IN (SELECT idea_id FROM votes WHERE user_id = @u
+			UNION SELECT idea_id FROM follows WHERE user_id = @u)
+		ORDER BY id FOR UPDATE`, map[string]any{"u": userID}).Scan(&ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, table := range []string{"votes", "follows"} {
+		if err := tx.Exec(`DELETE FROM `+table+` WHERE user_id = ? AND idea_id IN ?`, userID, ids).Error; err != nil {
+			return err
+		}
+	}
+	return recount(tx, ids...)
+}
+
+// eraseNotifications deletes the user's own notifications (with their email
+// jobs, whose errors may quote the address) and preferences, and takes their
+// name out of the notifications others got about their replies and comments.
+func eraseNotifications(tx *gorm.DB, userID int64) error {
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		{`DELETE FROM jobs WHERE dedupe_key IN (SELECT 'email:' || id FROM notifications WHERE user_id = ?)`, userID},
+		{`DELETE FROM jobs WHERE kind = '` + jobDigestUser + `' AND payload->>'user_id' = ?`, itoa(userID)},
+		{`DELETE FROM notifications WHERE user_id = ?`, userID},
+		{`DELETE FROM notification_prefs WHERE user_id = ?`, userID},
+	} {
+		if err := tx.Exec(q.sql, q.arg).Error; err != nil {
+			return err
+		}
+	}
+	// Rebuilt with the idea's current title: the title at the time is not
+	// kept apart from the name.
+	if err := tx.Exec(`UPDATE notifications n SET
+		title = CASE n.kind WHEN ? THEN format(?, ?::text, i.title) ELSE format(?, ?::text, i.title) END
+		FROM ideas i WHERE i.id = n.idea_id AND n.actor_id = ? AND n.kind IN (?, ?)`,
+		KindReply, replyTitle, DeletedUserName, commentTitle, DeletedUserName, userID, KindReply, KindComment).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE notifications SET actor_id = NULL WHERE actor_id = ?`, userID).Error
 }

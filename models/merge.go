@@ -268,10 +268,12 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 					return err
 				}
 			}
+			// Members who deleted their account since have no votes or
+			// follows left to restore.
 			for _, r := range dropped {
 				if err := tx.Exec(`INSERT INTO `+table+` (idea_id, user_id, created_at, merged_from_id)
-					VALUES (@s, @u, @at, @prev) ON CONFLICT DO NOTHING`,
-					withArgs(args, "u", r.UserID, "at", r.CreatedAt, "prev", r.PrevFrom)).Error; err != nil {
+					SELECT ?::bigint, u.id, ?::timestamptz, ?::bigint FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
+					ON CONFLICT DO NOTHING`, sourceID, r.CreatedAt, r.PrevFrom, r.UserID).Error; err != nil {
 					return err
 				}
 			}

@@ -121,6 +121,14 @@ func notifyStatusChange(tx *gorm.DB, idea *Idea, actor *User, from, to, note str
 	}, `SELECT user_id FROM follows WHERE idea_id = ? UNION SELECT user_id FROM votes WHERE idea_id = ?`, idea.ID, idea.ID)
 }
 
+// Titles that name the actor. They are format strings for both Go's
+// fmt.Sprintf and PostgreSQL's format(), so erasing an account can rewrite
+// the titles already stored with "deleted user" in the name's place.
+const (
+	replyTitle   = `%s replied to your comment on "%s"`
+	commentTitle = `%s commented on "%s"`
+)
+
 // staffOnlySQL narrows recipients of a staff-only note to staff.
 const staffOnlySQL = ` AND user_id IN (SELECT id FROM users WHERE role IN ('moderator', 'product_manager', 'admin'))`
 
@@ -147,7 +155,7 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 		if replyTo != c.AuthorID && replyTo != 0 {
 			err := notify(tx, notice{
 				kind: KindReply, ideaID: ptr(idea.ID), commentID: ptr(c.ID), actorID: ptr(c.AuthorID),
-				title: commenter + ` replied to your comment on "` + idea.Title + `"`, body: clip(c.Body, 300), url: url,
+				title: fmt.Sprintf(replyTitle, commenter, idea.Title), body: clip(c.Body, 300), url: url,
 			}, `SELECT id AS user_id FROM users WHERE id = ?`+scope, replyTo)
 			if err != nil {
 				return err
@@ -157,7 +165,7 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 	// The reply's recipient already has the more specific notification.
 	return notify(tx, notice{
 		kind: KindComment, ideaID: ptr(idea.ID), commentID: ptr(c.ID), actorID: ptr(c.AuthorID),
-		title: commenter + ` commented on "` + idea.Title + `"`, body: clip(c.Body, 300), url: url,
+		title: fmt.Sprintf(commentTitle, commenter, idea.Title), body: clip(c.Body, 300), url: url,
 	}, `SELECT user_id FROM follows WHERE idea_id = ? AND user_id <> ?`+scope, idea.ID, replyTo)
 }
 
