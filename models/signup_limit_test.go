@@ -3,6 +3,7 @@ package models_test
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,4 +60,37 @@ func TestNewAccountsPerIPLimit(t *testing.T) {
 	db.Exec(`UPDATE site_settings SET signups_per_ip_per_hour = 1`)
 	_, err = models.SignIn(ctx, db, profile(6, "198.51.100.20"), nil)
 	wantRateLimit(t, "second account with a limit of 1", err, 59*time.Minute, time.Hour)
+}
+
+// TestNewAccountsPerIPLimitUnderBurst: the attack was nine sign-ups in 80 ms;
+// fired at once, exactly the allowed number get through.
+func TestNewAccountsPerIPLimitUnderBurst(t *testing.T) {
+	db := limitsDB(t, "")
+	var wg sync.WaitGroup
+	errs := make([]error, 9)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = models.SignIn(ctx, db, models.Profile{Provider: "github", ProviderUserID: fmt.Sprint(i),
+				Email: fmt.Sprintf("burst%d@example.com", i), EmailVerified: true, ClientIP: "203.0.113.99"}, nil)
+		}()
+	}
+	wg.Wait()
+	ok, limited := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, models.ErrRateLimited):
+			limited++
+		default:
+			t.Errorf("sign-up: %v", err)
+		}
+	}
+	var users int64
+	db.Table("users").Count(&users)
+	if ok != 3 || limited != 6 || users != 3 {
+		t.Errorf("%d sign-ups accepted, %d refused, %d users; want 3, 6, 3", ok, limited, users)
+	}
 }
