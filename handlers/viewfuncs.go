@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,11 +44,32 @@ func ago(t time.Time) string {
 	return t.Format("Jan 2006")
 }
 
+// plural counts a noun in English: "1 entry", "7 entries", "2 matches",
+// "12 people". Every count the views print goes through it.
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return strconv.Itoa(n) + " " + pluralOf(word)
+}
+
+// irregularPlurals are the nouns the views count that take no -s.
+var irregularPlurals = map[string]string{"person": "people"}
+
+// pluralOf is the plural of a singular English noun.
+func pluralOf(word string) string {
+	if p, ok := irregularPlurals[word]; ok {
+		return p
+	}
+	n := len(word)
+	switch {
+	case n > 1 && word[n-1] == 'y' && !strings.ContainsRune("aeiou", rune(word[n-2])):
+		return word[:n-1] + "ies" // entry → entries; day → days
+	case strings.HasSuffix(word, "s"), strings.HasSuffix(word, "x"), strings.HasSuffix(word, "z"),
+		strings.HasSuffix(word, "ch"), strings.HasSuffix(word, "sh"):
+		return word + "es"
+	}
+	return word + "s"
 }
 
 var statusLabels = map[string]string{
