@@ -4,28 +4,43 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// categoryForm is the input of the category forms.
+// categoryForm is the input of the category forms. Position stays text so
+// a bad value is shown back as typed; empty means "last" for a new category
+// and "unchanged" for an existing one.
 type categoryForm struct {
 	Slug        string `form:"slug"`
 	Name        string `form:"name"`
 	Description string `form:"description"`
-	Position    int    `form:"position"`
+	Position    string `form:"position"`
 }
 
-func (f categoryForm) input() models.CategoryInput {
-	return models.CategoryInput{Slug: f.Slug, Name: f.Name, Description: f.Description, Position: f.Position}
+func (f categoryForm) input() (models.CategoryInput, error) {
+	in := models.CategoryInput{Slug: f.Slug, Name: f.Name, Description: f.Description}
+	if p := strings.TrimSpace(f.Position); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return in, &models.ValidationError{Fields: map[string]string{"position": "Position must be a whole number."}}
+		}
+		in.Position = &n
+	}
+	return in, nil
 }
 
-// categoriesView is what admin_categories.html receives.
+// categoriesView is what admin_categories.html receives. After a refused
+// save, Fields belong to the row EditID (shown with Edit), or to the new
+// category form (Form) when EditID is 0.
 type categoriesView struct {
 	Categories []models.Category
 	Form       categoryForm
+	Edit       categoryForm
+	EditID     int64
 	Fields     map[string]string
 }
 
@@ -42,18 +57,19 @@ func (h *Handler) adminCategories(c echo.Context) error {
 	return h.categoriesPage(c, http.StatusOK, categoriesView{})
 }
 
-func bindCategory(c echo.Context) (categoryForm, error) {
+func bindCategory(c echo.Context) (categoryForm, models.CategoryInput, error) {
 	var f categoryForm
 	if err := c.Bind(&f); err != nil {
-		return f, &models.ValidationError{Fields: map[string]string{"position": "Position must be a whole number."}}
+		return f, models.CategoryInput{}, &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the form."}
 	}
-	return f, nil
+	in, err := f.input()
+	return f, in, err
 }
 
 func (h *Handler) adminCreateCategory(c echo.Context) error {
-	f, err := bindCategory(c)
+	f, in, err := bindCategory(c)
 	if err == nil {
-		_, err = models.CreateCategory(c.Request().Context(), h.db, currentUser(c), f.input())
+		_, err = models.CreateCategory(c.Request().Context(), h.db, currentUser(c), in)
 	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
@@ -70,13 +86,13 @@ func (h *Handler) adminUpdateCategory(c echo.Context) error {
 	if err != nil {
 		return models.NotFound("No such category.")
 	}
-	f, err := bindCategory(c)
+	f, in, err := bindCategory(c)
 	if err == nil {
-		err = models.UpdateCategory(c.Request().Context(), h.db, currentUser(c), id, f.input())
+		err = models.UpdateCategory(c.Request().Context(), h.db, currentUser(c), id, in)
 	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		return h.categoriesPage(c, http.StatusUnprocessableEntity, categoriesView{Fields: ve.Fields})
+		return h.categoriesPage(c, http.StatusUnprocessableEntity, categoriesView{Edit: f, EditID: id, Fields: ve.Fields})
 	}
 	if err != nil {
 		return err

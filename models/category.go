@@ -33,13 +33,17 @@ func Categories(ctx context.Context, db *gorm.DB) ([]Category, error) {
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
-// CategoryInput is what an admin submits for a category.
+// CategoryInput is what an admin submits for a category. A nil Position
+// puts a new category last and leaves an existing one where it is.
 type CategoryInput struct {
-	Slug        string
-	Name        string
-	Description string
-	Position    int
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Position    *int   `json:"position,omitempty"`
 }
+
+// MaxCategoryPosition bounds positions (the column is a 4-byte int).
+const MaxCategoryPosition = 9999
 
 func (in *CategoryInput) validate() error {
 	v := &ValidationError{}
@@ -53,6 +57,9 @@ func (in *CategoryInput) validate() error {
 	if utf8.RuneCountInString(in.Description) > 300 || !utf8.ValidString(in.Description) || strings.ContainsRune(in.Description, 0) {
 		v.Add("description", "Description must be at most 300 characters.")
 	}
+	if in.Position != nil && (*in.Position < 0 || *in.Position > MaxCategoryPosition) {
+		v.Add("position", "Position must be a whole number from 0 to "+itoa(MaxCategoryPosition)+".")
+	}
 	return v.Err()
 }
 
@@ -64,8 +71,14 @@ func CreateCategory(ctx context.Context, db *gorm.DB, actor *User, in CategoryIn
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	c := Category{Slug: in.Slug, Name: in.Name, Description: in.Description, Position: in.Position}
+	c := Category{Slug: in.Slug, Name: in.Name, Description: in.Description}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if in.Position != nil {
+			c.Position = *in.Position
+		} else if err := tx.Raw(`SELECT least(coalesce(max(position), 0) + 1, ?) FROM categories`, MaxCategoryPosition).Scan(&c.Position).Error; err != nil {
+			return err
+		}
+		in.Position = &c.Position
 		if err := tx.Omit("CreatedAt").Create(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return &ValidationError{Fields: map[string]string{"slug": "A category with this slug already exists."}}
@@ -93,11 +106,15 @@ func UpdateCategory(ctx context.Context, db *gorm.DB, actor *User, id int64, in 
 	if err := in.validate(); err != nil {
 		return err
 	}
+	if in.Position == nil {
+		in.Position = &before.Position
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Category{}).Where("id = ?", id).
-			Updates(map[string]any{"name": in.Name, "description": in.Description, "position": in.Position}).Error; err != nil {
+			Updates(map[string]any{"name": in.Name, "description": in.Description, "position": *in.Position}).Error; err != nil {
 			return err
 		}
-		return audit(tx, actor, "category.update", "category", id, before, in)
+		old := CategoryInput{Slug: before.Slug, Name: before.Name, Description: before.Description, Position: &before.Position}
+		return audit(tx, actor, "category.update", "category", id, old, in)
 	})
 }

@@ -18,9 +18,12 @@ func SeedDemo(ctx context.Context, db *gorm.DB) error {
 		if err := seedDemoUsers(tx); err != nil {
 			return err
 		}
+		// An earlier seed left every position at 0; give those theirs,
+		// but never move a category an admin has placed.
 		for _, c := range demoCategories {
-			err := tx.Exec(`INSERT INTO categories (slug, name, description) VALUES (?, ?, ?)
-				ON CONFLICT (slug) DO NOTHING`, c.Slug, c.Name, c.Description).Error
+			err := tx.Exec(`INSERT INTO categories (slug, name, description, position) VALUES (?, ?, ?, ?)
+				ON CONFLICT (slug) DO UPDATE SET position = excluded.position WHERE categories.position = 0`,
+				c.Slug, c.Name, c.Description, c.Position).Error
 			if err != nil {
 				return err
 			}

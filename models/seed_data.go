@@ -20,13 +20,17 @@ var demoUsers = []struct{ Name, Email, Role string }{
 	{"Grace O'Connell", "grace@example.com", RoleMember},
 }
 
-// demoCategories sit beside 'general', which the migration creates.
-var demoCategories = []struct{ Slug, Name, Description string }{
-	{"integrations", "Integrations", "Connections to CRMs, chat tools, spreadsheets and the API"},
-	{"reporting", "Reporting", "Dashboards, reports, charts and exports"},
-	{"mobile", "Mobile", "The iOS and Android apps"},
-	{"performance", "Performance", "Speed of pages, search, imports and the API"},
-	{"accessibility", "Accessibility", "Keyboard, screen reader, contrast and language support"},
+// demoCategories sit after 'general' (position 0), which the migration
+// creates, in this order.
+var demoCategories = []struct {
+	Slug, Name, Description string
+	Position                int
+}{
+	{"integrations", "Integrations", "Connections to CRMs, chat tools, spreadsheets and the API", 1},
+	{"reporting", "Reporting", "Dashboards, reports, charts and exports", 2},
+	{"mobile", "Mobile", "The iOS and Android apps", 3},
+	{"performance", "Performance", "Speed of pages, search, imports and the API", 4},
+	{"accessibility", "Accessibility", "Keyboard, screen reader, contrast and language support", 5},
 }
 
 // demoComment is one message in a demo discussion. Parent is the 1-based

@@ -68,6 +68,7 @@ func TestSeedDemoFillsCommunityOnce(t *testing.T) {
 		{"duplicate comments", `SELECT count(*) - count(DISTINCT (idea_id, body)) FROM comments`, func(n float64) bool { return n == 0 }},
 		{"comments at depth 2 or more", `SELECT count(*) FROM comments WHERE depth >= 2`, func(n float64) bool { return n >= 1 }},
 		{"ideas with comments", `SELECT count(DISTINCT idea_id) FROM comments`, func(n float64) bool { return n >= 12 }},
+		{"categories sharing a position", `SELECT count(*) - count(DISTINCT position) FROM categories`, func(n float64) bool { return n == 0 }},
 		{"idea categories in use", `SELECT count(DISTINCT category_id) FROM ideas`, func(n float64) bool { return n >= 5 }},
 		{"idea authors", `SELECT count(DISTINCT author_id) FROM ideas`, func(n float64) bool { return n >= 8 }},
 		{"highest vote count", `SELECT max(vote_count) FROM ideas`, func(n float64) bool { return n >= 10 }},
