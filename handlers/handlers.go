@@ -24,6 +24,10 @@ type Options struct {
 	DevLogin       bool
 	Providers      []ProviderConfig
 	AdminEmails    []string
+	// MetricsToken, when set, lets a scraper read /metrics from anywhere
+	// with Authorization: Bearer <token>; without it only loopback and
+	// TRUSTED_PROXIES addresses may.
+	MetricsToken string
 	// SignInPerMinute limits sign-in starts and dev sign-ins per client IP.
 	SignInPerMinute int
 	Version         string

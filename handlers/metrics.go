@@ -1,7 +1,12 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -55,6 +60,54 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
 }
 
+// metricsHandler serves Prometheus metrics only to a scraper: a request
+// carrying Authorization: Bearer METRICS_TOKEN, or one made directly (no
+// forwarding headers) from loopback or a TRUSTED_PROXIES address. Everyone
+// else, including visitors relayed by a local reverse proxy, gets a 404.
 func (h *Handler) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(h.metrics.registry, promhttp.HandlerOpts{}))
+	serve := echo.WrapHandler(promhttp.HandlerFor(h.metrics.registry, promhttp.HandlerOpts{}))
+	return func(c echo.Context) error {
+		if !h.mayScrape(c.Request()) {
+			return echo.ErrNotFound
+		}
+		return serve(c)
+	}
+}
+
+// forwardingHeaders mark a request relayed by a proxy for someone else.
+var forwardingHeaders = []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded"}
+
+func (h *Handler) mayScrape(r *http.Request) bool {
+	if tok := h.opts.MetricsToken; tok != "" {
+		if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			// Compare digests so neither the content nor the length of the
+			// token leaks through timing.
+			a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(tok))
+			if subtle.ConstantTimeCompare(a[:], b[:]) == 1 {
+				return true
+			}
+		}
+	}
+	for _, k := range forwardingHeaders {
+		if r.Header.Get(k) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	for _, n := range h.opts.TrustedProxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -37,6 +37,9 @@ type config struct {
 	Providers          []handlers.ProviderConfig
 	AdminEmails        []string
 	SignInPerMinute    int
+	// MetricsToken lets a scraper read /metrics from outside loopback
+	// and TRUSTED_PROXIES with Authorization: Bearer <token>.
+	MetricsToken string
 	// SMTP sends notification emails; nil writes them to the log instead.
 	SMTP     *mail.SMTP
 	MailFrom string
@@ -176,6 +179,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			}
 			c.AdminEmails = append(c.AdminEmails, e)
 		}
+	}
+	if tok := getenv("METRICS_TOKEN"); tok != "" {
+		if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {
+			return nil, &configError{"METRICS_TOKEN", "must be at least 16 characters without spaces (e.g. openssl rand -hex 32)"}
+		}
+		c.MetricsToken = tok
 	}
 	if err := loadMail(c, getenv); err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ func TestConfigDefaults(t *testing.T) {
 	if cfg.DBStatementTimeout != 30*time.Second || cfg.DBMaxOpenConns != 20 || cfg.MaxBodyBytes != 1<<20 {
 		t.Errorf("pool defaults: %+v", cfg)
 	}
-	if cfg.TrustedProxies != nil || cfg.DevLogin {
+	if cfg.TrustedProxies != nil || cfg.DevLogin || cfg.MetricsToken != "" {
 		t.Errorf("trusted proxies and dev login must be off by default: %+v", cfg)
 	}
 
@@ -33,12 +33,14 @@ func TestConfigDefaults(t *testing.T) {
 		"DATABASE_URL": "postgresql://u@db/x", "CROWDWISE_ENV": "production",
 		"SESSION_SECRET": strings.Repeat("k", 40), "BASE_URL": "https://ideas.example.com/",
 		"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7", "LOG_LEVEL": "debug", "DB_STATEMENT_TIMEOUT": "5s",
+		"METRICS_TOKEN": "0123456789abcdef0123",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.BaseURL.String() != "https://ideas.example.com" || len(cfg.TrustedProxies) != 2 ||
-		cfg.TrustedProxies[1].String() != "192.168.1.7/32" || cfg.LogFormat != "json" || cfg.DBStatementTimeout != 5*time.Second {
+		cfg.TrustedProxies[1].String() != "192.168.1.7/32" || cfg.LogFormat != "json" || cfg.DBStatementTimeout != 5*time.Second ||
+		cfg.MetricsToken != "0123456789abcdef0123" {
 		t.Errorf("parsed: %+v", cfg)
 	}
 }
@@ -69,6 +71,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"CROWDWISE_MAX_BODY_BYTES", "10", nil},
 		{"CROWDWISE_SHUTDOWN_TIMEOUT", "soon", nil},
 		{"CROWDWISE_DEV_LOGIN", "maybe", nil},
+		{"METRICS_TOKEN", "short", nil},
+		{"METRICS_TOKEN", "a token with spaces in it", nil},
 		{"CROWDWISE_DEV_LOGIN", "true", map[string]string{"CROWDWISE_ENV": "production", "SESSION_SECRET": strings.Repeat("k", 32)}},
 	}
 	for _, tc := range cases {

@@ -68,6 +68,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		Providers:       cfg.Providers,
 		AdminEmails:     cfg.AdminEmails,
 		SignInPerMinute: cfg.SignInPerMinute,
+		MetricsToken:    cfg.MetricsToken,
 		Version:         version,
 		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
