@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,14 +165,28 @@ func TestMessageRefusesHeaderInjection(t *testing.T) {
 	}
 }
 
-func TestLogSenderLogsInsteadOfSending(t *testing.T) {
+func TestLogSenderLogsOneShortLine(t *testing.T) {
 	var buf bytes.Buffer
 	s := mail.LogSender{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
-	if err := s.Send(context.Background(), testMessage()); err != nil {
+	m := testMessage()
+	m.Text = strings.Repeat("A long body that must stay out of the log. ", 200)
+	m.HTML = "<p>" + m.Text + "</p>"
+	if err := s.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.Contains(out, "level=INFO") || !strings.Contains(out, "ann@example.com") || !strings.Contains(out, "Dark mode") {
-		t.Errorf("log: %s", out)
+	raw, _ := m.Bytes()
+	if !strings.Contains(out, "level=INFO") || !strings.Contains(out, "ann@example.com") || !strings.Contains(out, "Dark mode") ||
+		!regexp.MustCompile(`bytes=\d+`).MatchString(out) || !strings.Contains(out, fmt.Sprintf("bytes=%d", len(raw))) {
+		t.Errorf("log lacks recipient, subject or size: %s", out)
+	}
+	if strings.Count(out, "\n") != 1 || len(out) > 300 || strings.Contains(out, "must stay out") || strings.Contains(out, "List-Unsubscribe") {
+		t.Errorf("want one short line without body or headers, got %d bytes:\n%s", len(out), out)
+	}
+	// What SMTP would refuse is refused here too.
+	buf.Reset()
+	m.To = "not an address"
+	if err := s.Send(context.Background(), m); !errors.Is(err, mail.ErrInvalidMessage) || buf.Len() != 0 {
+		t.Errorf("invalid message: %v, logged %q", err, buf.String())
 	}
 }
