@@ -114,6 +114,15 @@ func seedDemoContent(ctx context.Context, tx *gorm.DB) error {
 	if err := tx.Exec(demoScoreSQL, map[string]any{"ids": ids}).Error; err != nil {
 		return err
 	}
+	// The demo's activity is history: nobody is emailed about it, at once
+	// or in a digest. Its notifications (all made in this transaction, so
+	// stamped with its now()) stay in the app, counted as handled by mail.
+	if err := tx.Exec(`UPDATE notifications SET emailed_at = now() WHERE created_at = ? AND emailed_at IS NULL`, now).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`UPDATE jobs SET done_at = now() WHERE kind = ? AND created_at = ? AND done_at IS NULL`, jobEmail, now).Error; err != nil {
+		return err
+	}
 	// Statuses come last: shipped and declined ideas take no more votes.
 	for i, d := range demoIdeas {
 		if d.Status == "" {
