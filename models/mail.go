@@ -50,14 +50,30 @@ const digestWindow = "7 days"
 // digestMaxItems is how many items one digest lists; the rest are linked.
 const digestMaxItems = 50
 
-// ScheduleDigest queues the digest of now's UTC day, due at DigestHour
-// (at once if that has passed). The dedupe key makes it once per day
-// across restarts and several processes.
+// digestGrace is how late a digest may still go out (a deploy around the
+// hour). One whose hour passed longer ago while no worker ran is skipped
+// rather than sent whenever a process next starts; what it would have
+// listed goes into the next day's digest.
+const digestGrace = time.Hour
+
+// ScheduleDigest queues the next daily digest after now: today's at
+// DigestHour UTC while that is still ahead, else tomorrow's. It also
+// settles, as skipped, digests left pending more than digestGrace past
+// their hour. The dedupe key makes each day's digest once across restarts
+// and several processes.
 func ScheduleDigest(ctx context.Context, db *gorm.DB, now time.Time) error {
 	now = now.UTC()
-	day := now.Format(time.DateOnly)
-	runAt := time.Date(now.Year(), now.Month(), now.Day(), DigestHour, 0, 0, 0, time.UTC)
-	return enqueueJob(db.WithContext(ctx), jobDigest, map[string]string{"day": day}, runAt, "digest:"+day)
+	next := time.Date(now.Year(), now.Month(), now.Day(), DigestHour, 0, 0, 0, time.UTC)
+	if now.After(next) {
+		next = next.AddDate(0, 0, 1)
+	}
+	db = db.WithContext(ctx)
+	if err := db.Exec(`UPDATE jobs SET done_at = now(), last_error = 'skipped: no worker ran at the digest hour'
+		WHERE kind = ? AND done_at IS NULL AND dead_at IS NULL AND run_at < ?`, jobDigest, now.Add(-digestGrace)).Error; err != nil {
+		return err
+	}
+	day := next.Format(time.DateOnly)
+	return enqueueJob(db, jobDigest, map[string]string{"day": day}, next, "digest:"+day)
 }
 
 // digestWanted selects notifications n (joined with prefs p) that belong in

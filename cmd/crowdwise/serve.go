@@ -77,8 +77,6 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		return nil, err
 	}
 	s := &server{cfg: cfg, log: logger, db: db, handler: h}
-	s.workerCtx, s.stopWorker = context.WithCancel(context.Background())
-	s.startJobWorker()
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,8 +91,10 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 
 // startJobWorker runs the job queue (notification emails, the daily
 // digest) in the background until close stops it. Requests only insert
-// jobs; nothing is sent from a request.
+// jobs; nothing is sent from a request. run starts it once the listener is
+// up, so "serving" is the first thing an operator reads.
 func (s *server) startJobWorker() {
+	s.workerCtx, s.stopWorker = context.WithCancel(context.Background())
 	var sender mail.Sender
 	if s.cfg.SMTP != nil {
 		sender = s.cfg.SMTP
@@ -124,6 +124,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL.String(), "version", version)
+	s.startJobWorker()
 
 	select {
 	case err := <-errc:

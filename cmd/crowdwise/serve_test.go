@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crowdwise/crowdwise/models/testdb"
 )
@@ -102,6 +103,62 @@ func TestGracefulShutdownDrainsSlowRequest(t *testing.T) {
 	// The database handle is closed once the server stops.
 	if err := s.db.Exec("SELECT 1").Error; err == nil {
 		t.Error("database still open after shutdown")
+	}
+}
+
+// The first thing an operator reads after start is the "serving" line: the
+// job worker starts once the listener is up, and mail it logs (no
+// SMTP_URL) comes after, one short line per email.
+func TestServingIsLoggedBeforeTheJobWorkerRuns(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"DATABASE_URL": testdb.URL(t)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.stopWorker != nil || strings.Contains(logs.String(), "job worker started") {
+		t.Error("the job worker started before the server listens")
+	}
+	// An email waiting in the queue, as after a restart.
+	err = s.db.Exec(`WITH u AS (INSERT INTO users (name, email, email_verified) VALUES ('Ann', 'ann@example.com', true) RETURNING id),
+		n AS (INSERT INTO notifications (user_id, kind, title, body, url) SELECT id, 'reply', 'Bob replied to you', ?, '/ideas/1' FROM u RETURNING id)
+		INSERT INTO jobs (kind, payload, dedupe_key) SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id FROM n`,
+		strings.Repeat("A long reply. ", 300)).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), "email not sent") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued email was never handled:\n%s", logs.String())
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	serving, mailed := strings.Index(out, "msg=serving"), strings.Index(out, "email not sent")
+	if serving < 0 || serving > mailed || serving > strings.Index(out, "job worker started") {
+		t.Errorf("the serving line is not first:\n%s", out)
+	}
+	line := out[mailed:]
+	line = line[:strings.IndexByte(line, '\n')]
+	if len(line) > 200 || strings.Contains(line, "A long reply") {
+		t.Errorf("unsent email logged in %d bytes: %s", len(line), line)
 	}
 }
 
