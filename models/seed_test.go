@@ -71,6 +71,12 @@ func TestSeedDemoFillsCommunityOnce(t *testing.T) {
 		{"emails waiting about demo history", `SELECT count(*) FROM jobs WHERE done_at IS NULL AND dead_at IS NULL`, func(n float64) bool { return n == 0 }},
 		{"notifications a digest would mail", `SELECT count(*) FROM notifications WHERE emailed_at IS NULL`, func(n float64) bool { return n == 0 }},
 		{"demo notifications", `SELECT count(*) FROM notifications`, func(n float64) bool { return n >= 20 }},
+		// README: the changelog and every roadmap column have content from the start.
+		{"shipped ideas on the changelog with a release note", `SELECT count(*) FROM ideas i WHERE status = 'shipped'
+			AND shipped_at > now() - interval '90 days' AND EXISTS (SELECT 1 FROM idea_status_changes s
+			WHERE s.idea_id = i.id AND s.to_status = 'shipped' AND s.release_note <> '')`, func(n float64) bool { return n == 3 }},
+		{"roadmap statuses without ideas", `SELECT count(*) FROM unnest(ARRAY['under_review', 'planned', 'in_progress', 'shipped']) s
+			WHERE NOT EXISTS (SELECT 1 FROM ideas WHERE status = s)`, func(n float64) bool { return n == 0 }},
 		{"categories sharing a position", `SELECT count(*) - count(DISTINCT position) FROM categories`, func(n float64) bool { return n == 0 }},
 		{"idea categories in use", `SELECT count(DISTINCT category_id) FROM ideas`, func(n float64) bool { return n >= 5 }},
 		{"idea authors", `SELECT count(DISTINCT author_id) FROM ideas`, func(n float64) bool { return n >= 8 }},
