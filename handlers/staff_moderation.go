@@ -16,10 +16,17 @@ import (
 // queuePerPage is the moderation queue's page size.
 const queuePerPage = 25
 
-// moderationForm is the input of the bulk action form on /staff/moderation.
+// moderationForm is the input of the bulk action form on /staff/moderation
+// and of each row's own form (Row names that row; its item is in Items).
+// All, the "select all" box, adds every item the page showed (Shown), so it
+// works without JavaScript and never reaches an item the moderator did not
+// see.
 type moderationForm struct {
 	Action    string   `form:"action"`
 	Items     []string `form:"item"`
+	All       bool     `form:"all"`
+	Shown     []string `form:"shown"`
+	Row       string   `form:"row"`
 	Reason    string   `form:"reason"`
 	AlsoHide  bool     `form:"also_hide"`
 	Until     string   `form:"until"`
@@ -33,13 +40,17 @@ type moderationForm struct {
 func (f moderationForm) input() (models.ModerationInput, error) {
 	in := models.ModerationInput{Action: f.Action, Reason: f.Reason, AlsoHideAuthor: f.AlsoHide, Permanent: f.Permanent}
 	v := &models.ValidationError{}
-	for _, s := range f.Items {
+	seen := map[models.ItemRef]bool{}
+	for _, s := range f.selected() {
 		ref, ok := models.ParseItemRef(s)
 		if !ok {
 			v.Add("items", "The selection did not come from this page; please reload it.")
 			continue
 		}
-		in.Items = append(in.Items, ref)
+		if !seen[ref] {
+			seen[ref] = true
+			in.Items = append(in.Items, ref)
+		}
 	}
 	if f.Action == models.ActBan && strings.TrimSpace(f.Until) != "" {
 		t, ok := parseUntil(f.Until)
@@ -49,6 +60,15 @@ func (f moderationForm) input() (models.ModerationInput, error) {
 		in.Until = t
 	}
 	return in, v.Err()
+}
+
+// selected is what the form acts on: the checked items, plus every shown
+// one when "select all" is on.
+func (f moderationForm) selected() []string {
+	if !f.All {
+		return f.Items
+	}
+	return append(append([]string{}, f.Items...), f.Shown...)
 }
 
 // parseUntil reads when a ban ends: an RFC 3339 time, a datetime-local
@@ -141,8 +161,10 @@ func (h *Handler) moderationAction(c echo.Context) error {
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		sel := map[string]bool{}
-		for _, s := range f.Items {
-			sel[s] = true
+		if f.Row == "" {
+			for _, s := range f.selected() {
+				sel[s] = true
+			}
 		}
 		return h.moderationPage(c, http.StatusUnprocessableEntity, f.Show, f.Page, moderationView{Form: f, Fields: ve.Fields, Selected: sel})
 	}

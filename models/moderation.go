@@ -62,7 +62,11 @@ type ModerationInput struct {
 func (in *ModerationInput) validate() error {
 	v := &ValidationError{}
 	in.Reason = strings.TrimSpace(strings.ReplaceAll(in.Reason, "\r\n", "\n"))
-	if !slices.Contains(ModerationActions, in.Action) {
+	in.Action = strings.TrimSpace(in.Action)
+	switch {
+	case in.Action == "":
+		v.Add("action", "Choose an action to apply.") // there is no default: the moderator decides
+	case !slices.Contains(ModerationActions, in.Action):
 		v.Add("action", "Choose one of: "+strings.Join(ModerationActions, ", ")+".")
 	}
 	seen := map[ItemRef]bool{}

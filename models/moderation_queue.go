@@ -9,15 +9,19 @@ import (
 	"gorm.io/gorm"
 )
 
-// Queue filters.
+// Queue filters: what waits for a moderator (everything, flagged, pending)
+// and what a moderator already took out of view (hidden, spam), to review
+// and restore.
 const (
 	QueueAll     = "all"
 	QueueFlagged = "flagged"
 	QueuePending = "pending"
+	QueueHidden  = "hidden"
+	QueueSpam    = "spam"
 )
 
 // QueueFilters lists the queue's filters in display order.
-var QueueFilters = []string{QueueAll, QueueFlagged, QueuePending}
+var QueueFilters = []string{QueueAll, QueueFlagged, QueuePending, QueueHidden, QueueSpam}
 
 // QueueItem is one idea or comment waiting for a moderator.
 type QueueItem struct {
@@ -77,32 +81,35 @@ type QueuePage struct {
 	Page  Page
 }
 
-// queueSQL is every live idea and comment that is pending or has open flags.
+// queueSQL is every live idea and comment that matches a filter's
+// condition (on x, the idea or comment, and o, its open flags).
 const queueSQL = `WITH open AS (
 		SELECT target_type, target_id, count(*) AS flag_count, min(created_at) AS first_flag_at
 		FROM flags WHERE resolved_at IS NULL GROUP BY target_type, target_id),
 	items AS (
-		SELECT 'idea' AS type, i.id, i.id AS idea_id, i.title AS idea_title, i.body, i.author_id, i.moderation,
-			i.moderation_reason, i.created_at, coalesce(o.flag_count, 0) AS flag_count, o.first_flag_at
-		FROM ideas i LEFT JOIN open o ON o.target_type = 'idea' AND o.target_id = i.id
-		WHERE i.deleted_at IS NULL AND (i.moderation = 'pending' OR o.flag_count > 0)
+		SELECT 'idea' AS type, x.id, x.id AS idea_id, x.title AS idea_title, x.body, x.author_id, x.moderation,
+			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0) AS flag_count, o.first_flag_at
+		FROM ideas x LEFT JOIN open o ON o.target_type = 'idea' AND o.target_id = x.id
+		WHERE x.deleted_at IS NULL AND {cond}
 		UNION ALL
-		SELECT 'comment', c.id, c.idea_id, i.title, c.body, c.author_id, c.moderation,
-			c.moderation_reason, c.created_at, coalesce(o.flag_count, 0), o.first_flag_at
-		FROM comments c JOIN ideas i ON i.id = c.idea_id
-			LEFT JOIN open o ON o.target_type = 'comment' AND o.target_id = c.id
-		WHERE c.deleted_at IS NULL AND (c.moderation = 'pending' OR o.flag_count > 0))`
+		SELECT 'comment', x.id, x.idea_id, i.title, x.body, x.author_id, x.moderation,
+			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0), o.first_flag_at
+		FROM comments x JOIN ideas i ON i.id = x.idea_id
+			LEFT JOIN open o ON o.target_type = 'comment' AND o.target_id = x.id
+		WHERE x.deleted_at IS NULL AND {cond})`
 
 // queueWhere maps each filter to its condition; user text never reaches SQL.
 var queueWhere = map[string]string{
-	QueueAll:     "true",
-	QueueFlagged: "it.flag_count > 0",
-	QueuePending: "it.moderation = 'pending'",
+	QueueAll:     "(x.moderation = 'pending' OR o.flag_count > 0)",
+	QueueFlagged: "o.flag_count > 0",
+	QueuePending: "x.moderation = 'pending'",
+	QueueHidden:  "x.moderation = 'hidden'",
+	QueueSpam:    "x.moderation = 'spam'",
 }
 
-// ModerationQueue lists pending and flagged items, oldest first (by first
-// flag, or by posting for unflagged pending items) so nothing waits for
-// ever behind newer reports.
+// ModerationQueue lists the items of one filter (by default pending and
+// flagged ones), oldest first (by first flag, else by posting) so nothing
+// waits for ever behind newer reports.
 func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter string, page Page) (*QueuePage, error) {
 	if !actor.HasRole(RoleModerator) {
 		return nil, Forbidden("Only moderators can see the moderation queue.")
@@ -115,16 +122,16 @@ func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter strin
 		return nil, &ValidationError{Fields: map[string]string{"show": "Show one of: " + strings.Join(QueueFilters, ", ") + "."}}
 	}
 	db = db.WithContext(ctx)
+	items := strings.ReplaceAll(queueSQL, "{cond}", where)
 	out := &QueuePage{Items: []QueueItem{}, Page: page}
-	if err := db.Raw(queueSQL + ` SELECT count(*) FROM items it WHERE ` + where).Scan(&out.Page.Total).Error; err != nil {
+	if err := db.Raw(items + ` SELECT count(*) FROM items`).Scan(&out.Page.Total).Error; err != nil {
 		return nil, err
 	}
-	err := db.Raw(queueSQL+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, it.author_id,
+	err := db.Raw(items+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, it.author_id,
 			CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
 			EXISTS (SELECT 1 FROM bans b WHERE b.user_id = it.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned,
 			it.moderation, it.moderation_reason, it.created_at, it.flag_count, it.first_flag_at
 		FROM items it JOIN users u ON u.id = it.author_id
-		WHERE `+where+`
 		ORDER BY coalesce(it.first_flag_at, it.created_at), it.type DESC, it.id
 		LIMIT ? OFFSET ?`, page.PerPage, page.Offset()).Scan(&out.Items).Error
 	if err != nil {

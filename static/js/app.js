@@ -146,6 +146,21 @@
   }
   document.querySelectorAll("textarea[maxlength]").forEach(countCharacters);
 
+  // Moderation queue: "All" checks every item of its form; unchecking one
+  // item unchecks "All" (which, without JavaScript, means every shown item).
+  document.addEventListener("change", function (ev) {
+    var box = ev.target;
+    if (!box.form || box.type !== "checkbox") return;
+    var all = box.form.querySelector("[data-select-all]");
+    if (!all) return;
+    var items = box.form.querySelectorAll('input[type="checkbox"][name="item"]');
+    if (box === all) {
+      items.forEach(function (it) { it.checked = all.checked; });
+    } else if (box.name === "item") {
+      all.checked = Array.prototype.every.call(items, function (it) { return it.checked; });
+    }
+  });
+
   // Duplicate suggestions while typing a new idea's title.
   var source = document.querySelector("[data-similar-source]");
   var target = document.querySelector("[data-similar-target]");
