@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -98,5 +99,101 @@ func TestAdminCategoriesTableAndPositions(t *testing.T) {
 	app.db.Take(&got, cats[1].ID)
 	if got.Position != 3 || got.Name != "Mobile apps" {
 		t.Errorf("a refused save changed the category: %+v", got)
+	}
+}
+
+// userRow is the <tr> of one user on /admin/users.
+func userRow(t *testing.T, page string, id int64) string {
+	t.Helper()
+	for _, row := range regexp.MustCompile(`(?s)<tr>.*?</tr>`).FindAllString(page, -1) {
+		if strings.Contains(row, fmt.Sprintf(`action="/admin/users/%d/role"`, id)) {
+			return row
+		}
+	}
+	t.Fatalf("no row for user %d", id)
+	return ""
+}
+
+func TestAdminBansFromTheMembersRow(t *testing.T) {
+	app := newTestApp(t)
+	admin, adminU := app.signInAs(t, "admin@example.com", models.RoleAdmin)
+	mod, modU := app.signInAs(t, "mod@example.com", models.RoleModerator)
+	ann, annU := app.signIn(t, "ann@example.com")
+
+	_, page := do(t, admin, "GET", app.srv.URL+"/admin/users", nil)
+	if !strings.Contains(page, "3 people") {
+		t.Error("the user count is not in words")
+	}
+	row := userRow(t, page, annU.ID)
+	if !strings.Contains(row, `action="/admin/users/`+itoa(annU.ID)+`/ban" method="post"`) || !strings.Contains(row, `name="_csrf"`) {
+		t.Errorf("a member's row has no ban form:\n%s", row)
+	}
+	if row := userRow(t, page, modU.ID); strings.Contains(row, "/ban\"") || !strings.Contains(row, "Staff") {
+		t.Errorf("a staff row offers a ban:\n%s", row)
+	}
+
+	path := fmt.Sprintf("/admin/users/%d/ban", annU.ID)
+	futureDay := time.Now().UTC().AddDate(0, 0, 3)
+	future := futureDay.Format("2006-01-02")
+	bad := []struct {
+		v     url.Values
+		field string
+		msg   string
+	}{
+		{url.Values{"reason": {"Spamming"}}, "until", "make it permanent"},
+		{url.Values{"reason": {"Spamming"}, "until": {future}, "permanent": {"true"}}, "until", "not both"},
+		{url.Values{"reason": {"Spamming"}, "until": {"2001-01-01"}}, "until", "in the future"},
+		{url.Values{"reason": {"Spamming"}, "until": {"next week"}}, "until", "date the ban ends"},
+		{url.Values{"reason": {""}, "permanent": {"true"}}, "reason", "Please give a reason"},
+	}
+	for _, b := range bad {
+		b.v.Set("q", "a")
+		res, body := app.form(t, admin, path, b.v)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%v = %d, want 422", b.v, res.StatusCode)
+			continue
+		}
+		row := userRow(t, body, annU.ID)
+		if !strings.Contains(row, `<details class="user-ban" open>`) || !strings.Contains(row, b.msg) ||
+			!strings.Contains(row, `class="input is-invalid" id="ban-`+b.field+`-`+itoa(annU.ID)+`"`) ||
+			!strings.Contains(row, `value="`+b.v.Get("reason")+`"`) || !strings.Contains(body, `name="q" type="search" value="a"`) {
+			t.Errorf("%v: the row does not reopen with the error and the typed values:\n%s", b.v, row)
+		}
+	}
+	if res, _ := do(t, admin, "POST", app.srv.URL+path, strings.NewReader("reason=x&permanent=true"), "Content-Type", "application/x-www-form-urlencoded"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("ban without CSRF token = %d", res.StatusCode)
+	}
+	if res, _ := app.form(t, mod, path, url.Values{"reason": {"x"}, "permanent": {"true"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("ban from /admin as a moderator = %d", res.StatusCode)
+	}
+	if res, _ := app.form(t, admin, fmt.Sprintf("/admin/users/%d/ban", modU.ID), url.Values{"reason": {"x"}, "permanent": {"true"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("banning staff = %d", res.StatusCode)
+	}
+	if n := app.count(t, `SELECT count(*) FROM bans`); n != 0 {
+		t.Fatalf("refused bans left %d rows", n)
+	}
+
+	res, _ := app.form(t, admin, path, url.Values{"reason": {"Spamming the forum"}, "until": {future}, "q": {"ann"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/users?notice=banned&q=ann" {
+		t.Fatalf("ban = %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if n := app.count(t, `SELECT count(*) FROM sessions WHERE user_id = ?`, annU.ID); n != 0 {
+		t.Errorf("%d sessions left after the ban", n)
+	}
+	if res, _ := app.api(t, ann, "POST", "/api/v1/ideas", `{"title":"Posting with an old cookie"}`); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("banned member's old session = %d", res.StatusCode)
+	}
+	_, page = do(t, admin, "GET", app.srv.URL+"/admin/users?notice=banned&q=ann", nil)
+	if row := userRow(t, page, annU.ID); !strings.Contains(row, "Banned until "+futureDay.Format("2 Jan 2006")) || !strings.Contains(row, "Spamming the forum") ||
+		!strings.Contains(row, `action="/admin/users/`+itoa(annU.ID)+`/unban"`) {
+		t.Errorf("the row does not show the ban:\n%s", row)
+	}
+	if res, _ := app.form(t, admin, fmt.Sprintf("/admin/users/%d/unban", annU.ID), url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("unban = %d", res.StatusCode)
+	}
+	var actions []string
+	app.db.Raw(`SELECT action FROM audit_log WHERE actor_id = ? ORDER BY id`, adminU.ID).Scan(&actions)
+	if strings.Join(actions, ",") != "user.ban,user.unban" {
+		t.Errorf("audit = %v", actions)
 	}
 }

@@ -74,6 +74,7 @@ var notices = map[string]string{
 	"saved":        "Saved.",
 	"signed-out":   "Signed out everywhere else.",
 	"role-changed": "Role updated.",
+	"unbanned":     "Ban lifted.",
 	"idea-deleted": "Your idea was deleted.",
 	"flagged":      "Thanks for the report. A moderator will take a look.",
 	"merged":       "Merged. Votes, comments and followers moved here; the old page redirects.",

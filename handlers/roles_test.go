@@ -25,6 +25,8 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 	return []staffRoute{
 		{"GET", "/admin/users", "", nil},
 		{"POST", id("/admin/users/:id/role"), "role=member", nil},
+		{"POST", id("/admin/users/:id/ban"), "reason=matrix&permanent=true", nil},
+		{"POST", id("/admin/users/:id/unban"), "", nil},
 		{"PUT", id("/api/v1/users/:id/role"), `{"role":"member"}`, nil},
 		{"GET", "/admin/categories", "", nil},
 		{"POST", "/admin/categories", "slug=matrix-" + itoa(memberID) + "&name=Matrix", nil},

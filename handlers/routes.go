@@ -93,6 +93,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
 	admin.GET("/users", h.adminUsers)
 	admin.POST("/users/:id/role", h.adminUserRole)
+	admin.POST("/users/:id/ban", h.adminUserBan)
+	admin.POST("/users/:id/unban", h.adminUserUnban)
 	admin.GET("/categories", h.adminCategories)
 	admin.POST("/categories", h.adminCreateCategory)
 	admin.POST("/categories/:id", h.adminUpdateCategory)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/crowdwise/crowdwise/models"
 )
 
 // viewFuncs are the helpers templates may call.
@@ -16,6 +18,7 @@ func viewFuncs(a *assets) template.FuncMap {
 		"year":    func() int { return time.Now().Year() },
 		"ago":     ago,
 		"status":  statusLabel,
+		"role":    models.RoleLabel,
 		"excerpt": excerpt,
 		"plural":  plural,
 		"dict":    dict,

@@ -58,6 +58,22 @@ func checkBan(tx *gorm.DB, user *User) error {
 	return nil
 }
 
+// activeBans returns the bans in force for userIDs, by user.
+func activeBans(tx *gorm.DB, userIDs []int64) (map[int64]*Ban, error) {
+	out := map[int64]*Ban{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var bans []Ban
+	if err := tx.Where("user_id IN ? AND (until IS NULL OR until > now())", userIDs).Find(&bans).Error; err != nil {
+		return nil, err
+	}
+	for i := range bans {
+		out[bans[i].UserID] = &bans[i]
+	}
+	return out, nil
+}
+
 // ActiveBan returns the ban in force for userID, or nil.
 func ActiveBan(ctx context.Context, db *gorm.DB, userID int64) (*Ban, error) {
 	return activeBan(db.WithContext(ctx), userID)

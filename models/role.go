@@ -54,9 +54,11 @@ func SetRole(ctx context.Context, db *gorm.DB, actor *User, targetID int64, role
 	return &target, nil
 }
 
-// UserPage is one page of the admin user list.
+// UserPage is one page of the admin user list, with the bans in force
+// for its users.
 type UserPage struct {
 	Users []User
+	Bans  map[int64]*Ban
 	Page  Page
 }
 
@@ -74,7 +76,15 @@ func ListUsers(ctx context.Context, db *gorm.DB, query string, page Page) (*User
 	if err := q.Order("id").Limit(page.PerPage).Offset(page.Offset()).Find(&users).Error; err != nil {
 		return nil, err
 	}
-	return &UserPage{Users: users, Page: page}, nil
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	bans, err := activeBans(db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, err
+	}
+	return &UserPage{Users: users, Bans: bans, Page: page}, nil
 }
 
 // escapeLike makes user text literal inside a LIKE pattern.

@@ -23,6 +23,19 @@ const (
 // Roles lists every role in display order.
 var Roles = []string{RoleMember, RoleModerator, RoleProductManager, RoleAdmin}
 
+// roleLabels are the roles as people read them.
+var roleLabels = map[string]string{
+	RoleMember: "Member", RoleModerator: "Moderator", RoleProductManager: "Product manager", RoleAdmin: "Admin",
+}
+
+// RoleLabel is a role in words: "Product manager" for product_manager.
+func RoleLabel(role string) string {
+	if l, ok := roleLabels[role]; ok {
+		return l
+	}
+	return role
+}
+
 // DeletedUserName is shown for content whose author deleted their account.
 const DeletedUserName = "deleted user"
 
