@@ -197,3 +197,40 @@ func TestAdminBansFromTheMembersRow(t *testing.T) {
 		t.Errorf("audit = %v", actions)
 	}
 }
+
+// Roles and browsers read as words wherever they are shown: the role
+// select, the audit log's diff of a role change, and the sessions list.
+func TestRolesAndBrowsersReadAsWords(t *testing.T) {
+	app := newTestApp(t)
+	admin, _ := app.signInAs(t, "admin@example.com", models.RoleAdmin)
+	_, ann := app.signIn(t, "ann@example.com")
+
+	_, page := do(t, admin, "GET", app.srv.URL+"/admin/users", nil)
+	for _, role := range models.Roles {
+		if strings.Contains(page, ">"+role+"</option>") {
+			t.Errorf("role %s shown as its key", role)
+		}
+	}
+	if !strings.Contains(page, `<option value="product_manager">Product manager</option>`) {
+		t.Error("the role select lacks Product manager in words")
+	}
+	if res, _ := app.form(t, admin, fmt.Sprintf("/admin/users/%d/role", ann.ID), url.Values{"role": {models.RoleProductManager}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("role change = %d", res.StatusCode)
+	}
+	_, page = do(t, admin, "GET", app.srv.URL+"/admin/audit?action=user.role", nil)
+	if !strings.Contains(page, `<span class="audit-diff__field">role</span>: <del>Member</del> → <ins>Product manager</ins>`) {
+		t.Error("the audit log does not show the role change in words")
+	}
+
+	// A session signed in from Chrome on Linux is listed as such.
+	c := app.client()
+	ua := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	body := url.Values{"email": {"ben@example.com"}, "name": {"Ben"}, "_csrf": {app.csrfOf(t, c)}}
+	if res, _ := do(t, c, "POST", app.srv.URL+"/auth/dev", strings.NewReader(body.Encode()), "Content-Type", "application/x-www-form-urlencoded", "User-Agent", ua); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in = %d", res.StatusCode)
+	}
+	_, page = do(t, c, "GET", app.srv.URL+"/settings", nil)
+	if !strings.Contains(page, "<td>Chrome on Linux <span") || strings.Contains(page, "AppleWebKit") {
+		t.Error("the sessions list does not name the browser in words")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -544,13 +545,25 @@ func TestAdminAuditPage(t *testing.T) {
 		!strings.Contains(body, "Testing the log.") || !strings.Contains(body, "idea #"+itoa(idea.ID)) || !strings.Contains(body, "#"+itoa(modU.ID)+"</span>") {
 		t.Errorf("audit page = %d", res.StatusCode)
 	}
+	// Counted in English; before and after read as a diff, the JSON only
+	// behind "Raw JSON".
+	if !strings.Contains(body, "3 entries") ||
+		!strings.Contains(body, `<span class="audit-diff__field">moderation reason</span>: <del>(empty)</del> → <ins>Testing the log.</ins>`) ||
+		!strings.Contains(body, `<span class="audit-diff__field">reason</span>: <del>Testing bans.</del> → —`) {
+		t.Error("audit page lacks the count in words or the readable diff")
+	}
+	for _, raw := range regexp.MustCompile(`\{&#34;|\{"`).FindAllStringIndex(body, -1) {
+		if open := strings.LastIndex(body[:raw[0]], `<details class="audit-raw">`); open < 0 || strings.Contains(body[open:raw[0]], "</details>") {
+			t.Errorf("raw JSON outside the Raw JSON box: %q", body[raw[0]:min(raw[0]+60, len(body))])
+		}
+	}
 	rows := func(query string) int {
 		t.Helper()
 		res, body := do(t, admin, "GET", app.srv.URL+"/admin/audit?"+query, nil)
 		if res.StatusCode != 200 {
 			t.Fatalf("?%s = %d", query, res.StatusCode)
 		}
-		return strings.Count(body, "<td><code>") / 3 // action, before, after
+		return strings.Count(body, `<tr class="audit-row">`)
 	}
 	cases := map[string]int{
 		"action=user.ban":        1,

@@ -74,7 +74,7 @@ func (h *Handler) settingsPage(c echo.Context, status int, v settingsView) error
 	token, _ := c.Get(keyToken).(string)
 	for _, s := range ss {
 		v.Sessions = append(v.Sessions, sessionView{
-			Current: s.IsToken(token), Agent: s.UserAgent, IP: s.IP,
+			Current: s.IsToken(token), Agent: userAgentLabel(s.UserAgent), IP: s.IP,
 			LastSeen: s.LastSeenAt.Format("2 Jan 2006 15:04 MST"), Created: s.CreatedAt.Format("2 Jan 2006"),
 		})
 	}
