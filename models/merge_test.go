@@ -260,7 +260,7 @@ func TestStatusTimelineRoadmapAndChangelog(t *testing.T) {
 	models.SetStatus(ctx, db, pm, idea.ID, models.StatusInput{Status: "planned", Note: "Next quarter"})
 	models.SetStatus(ctx, db, pm, other.ID, models.StatusInput{Status: "in_progress"})
 	cols, err := models.Roadmap(ctx, db, nil, "")
-	if err != nil || len(cols[0].Ideas) != 1 || cols[0].Ideas[0].ID != idea.ID || len(cols[1].Ideas) != 1 || len(cols[2].Ideas) != 0 {
+	if err != nil || len(cols[1].Ideas) != 1 || cols[1].Ideas[0].ID != idea.ID || len(cols[2].Ideas) != 1 || len(cols[3].Ideas) != 0 {
 		t.Fatalf("roadmap: %+v %v", cols, err)
 	}
 	if _, err := models.SetStatus(ctx, db, pm, idea.ID, models.StatusInput{Status: "shipped", Note: "Done!", ReleaseNote: "SAML SSO for **all** plans"}); err != nil {

@@ -21,10 +21,19 @@ const RecentlyShipped = 90 * 24 * time.Hour
 // (the changelog is).
 const roadmapLimit = 50
 
-// Roadmap returns the Planned, In progress and recently Shipped columns,
-// each by votes, optionally for one category.
+// roadmapOrder is each column's order: the open columns by votes (what
+// customers want most), Shipped newest first (what just happened).
+var roadmapOrder = map[string]string{
+	StatusUnderReview: "i.vote_count DESC, i.id DESC",
+	StatusPlanned:     "i.vote_count DESC, i.id DESC",
+	StatusInProgress:  "i.vote_count DESC, i.id DESC",
+	StatusShipped:     "i.shipped_at DESC, i.id DESC",
+}
+
+// Roadmap returns the Under review, Planned, In progress and recently
+// Shipped columns, optionally for one category.
 func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([]RoadmapColumn, error) {
-	cols := []RoadmapColumn{{Status: StatusPlanned}, {Status: StatusInProgress}, {Status: StatusShipped}}
+	cols := []RoadmapColumn{{Status: StatusUnderReview}, {Status: StatusPlanned}, {Status: StatusInProgress}, {Status: StatusShipped}}
 	for i := range cols {
 		where := publicIdeas + ` AND i.status = @status AND (@category = '' OR c.slug = @category)`
 		if cols[i].Status == StatusShipped {
@@ -36,7 +45,7 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 			"recent": RecentlyShipped.String(), "limit": roadmapLimit,
 		}
 		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+where+`
-			ORDER BY i.vote_count DESC, i.id DESC LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
+			ORDER BY `+roadmapOrder[cols[i].Status]+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err
 		}
