@@ -694,10 +694,11 @@ func TestWorkerDeliversAndStops(t *testing.T) {
 	if len(e.srv.Messages()) != 1 {
 		t.Errorf("worker delivered %d messages", len(e.srv.Messages()))
 	}
-	var digests int64
-	e.db.Raw(`SELECT count(*) FROM jobs WHERE dedupe_key = ?`, "digest:"+time.Now().UTC().Format(time.DateOnly)).Scan(&digests)
-	if digests != 1 {
-		t.Errorf("worker scheduled %d digests for today", digests)
+	// The next digest, at its hour: within a day, never already due.
+	var runAt []time.Time
+	e.db.Raw(`SELECT run_at FROM jobs WHERE kind = 'digest'`).Scan(&runAt)
+	if len(runAt) != 1 || runAt[0].UTC().Hour() != models.DigestHour || runAt[0].Before(time.Now().Add(-time.Minute)) || runAt[0].After(time.Now().Add(24*time.Hour)) {
+		t.Errorf("worker scheduled digests at %v, want one at the next %02d:00 UTC", runAt, models.DigestHour)
 	}
 }
 
