@@ -110,6 +110,9 @@ func auditValue(field string, v any) string {
 	var s string
 	switch x := v.(type) {
 	case nil:
+		if field == "until" {
+			return "never" // a ban without an end
+		}
 		return "none"
 	case string:
 		switch {

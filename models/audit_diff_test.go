@@ -22,7 +22,7 @@ func TestAuditChangesReadAsADiff(t *testing.T) {
 		{"hide", "idea", `{"moderation":"visible","moderation_reason":""}`, `{"moderation":"hidden","moderation_reason":"Spam","flags_resolved":2}`,
 			[]string{"flags resolved: — → 2", "moderation: visible → hidden", "moderation reason: (empty) → Spam"}},
 		{"first ban", "user", `null`, `{"user_id":3,"until":null,"reason":"Spam","created_by":1,"created_at":"2026-01-02T03:04:05.123Z"}`,
-			[]string{"reason: — → Spam", "until: — → none"}},
+			[]string{"reason: — → Spam", "until: — → never"}},
 		{"unban", "user", `{"user_id":3,"until":"2030-01-31T12:00:00Z","reason":"Spam"}`, ``,
 			[]string{"reason: Spam → —", "until: 2030-01-31 12:00 UTC → —"}},
 		{"settings (Go field names)", "site_settings", `{"ID":1,"IdeasPerHour":5,"FirstPostApproval":false,"UpdatedAt":"2026-01-01T00:00:00Z"}`,
