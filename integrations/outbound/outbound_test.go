@@ -53,6 +53,24 @@ func names() resolver {
 	}
 }
 
+// TestIgnoresProxyEnvironment: a proxy would resolve and dial names this
+// client never checked, so HTTP_PROXY is not used. It comes first: net/http
+// reads the proxy environment once per process, on first use.
+func TestIgnoresProxyEnvironment(t *testing.T) {
+	tg, proxy := newTarget(t, nil), newTarget(t, nil)
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	t.Setenv("http_proxy", proxy.URL)
+	c := outbound.New(outbound.Policy{AllowPrivate: true, Resolver: names()})
+	resp, err := post(t, c, "http://loopback.test:"+tg.port()+"/hook") // a name, as localhost is never proxied
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if tg.hits.Load() != 1 || proxy.hits.Load() != 0 {
+		t.Errorf("receiver saw %d requests, proxy %d; want 1 and 0", tg.hits.Load(), proxy.hits.Load())
+	}
+}
+
 func refusedErr(t *testing.T, err error) *outbound.RefusedError {
 	t.Helper()
 	var re *outbound.RefusedError
