@@ -14,6 +14,7 @@ import (
 
 	"github.com/crowdwise/crowdwise/handlers"
 	"github.com/crowdwise/crowdwise/integrations/mail"
+	"github.com/crowdwise/crowdwise/integrations/outbound"
 )
 
 // config is everything the binary reads from the environment, parsed once at
@@ -43,6 +44,10 @@ type config struct {
 	// SMTP sends notification emails; nil writes them to the log instead.
 	SMTP     *mail.SMTP
 	MailFrom string
+	// Outbound is the policy for requests to URLs admins enter (webhooks,
+	// CRMs, trackers): https only in production, private destinations only
+	// with CROWDWISE_ALLOW_PRIVATE_OUTBOUND. Issue 11's delivery job uses it.
+	Outbound outbound.Policy
 }
 
 // configError names the variable that was wrong and why.
@@ -171,6 +176,14 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.DevLogin && c.production() {
 		return nil, &configError{"CROWDWISE_DEV_LOGIN", "must not be enabled when CROWDWISE_ENV=production"}
+	}
+	c.Outbound.RequireHTTPS = c.production()
+	switch v := strings.ToLower(get("CROWDWISE_ALLOW_PRIVATE_OUTBOUND", "false")); v {
+	case "true", "1", "yes":
+		c.Outbound.AllowPrivate = true
+	case "false", "0", "no":
+	default:
+		return nil, &configError{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND", `must be "true" or "false"`}
 	}
 	for _, e := range strings.Split(getenv("CROWDWISE_ADMIN_EMAILS"), ",") {
 		if e = strings.TrimSpace(e); e != "" {

@@ -71,6 +71,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"CROWDWISE_MAX_BODY_BYTES", "10", nil},
 		{"CROWDWISE_SHUTDOWN_TIMEOUT", "soon", nil},
 		{"CROWDWISE_DEV_LOGIN", "maybe", nil},
+		{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND", "sometimes", nil},
 		{"METRICS_TOKEN", "short", nil},
 		{"METRICS_TOKEN", "a token with spaces in it", nil},
 		{"CROWDWISE_DEV_LOGIN", "true", map[string]string{"CROWDWISE_ENV": "production", "SESSION_SECRET": strings.Repeat("k", 32)}},
@@ -133,6 +134,35 @@ func TestConfigMail(t *testing.T) {
 			t.Errorf("%v: got %v, want an error naming %s", tc.kv, err, tc.key)
 		} else if strings.Contains(err.Error(), "secretpw") {
 			t.Errorf("config error leaks the SMTP password: %v", err)
+		}
+	}
+}
+
+func TestConfigOutbound(t *testing.T) {
+	prod := map[string]string{"CROWDWISE_ENV": "production", "SESSION_SECRET": strings.Repeat("k", 32)}
+	cases := []struct {
+		env                        map[string]string
+		allowPrivate, requireHTTPS bool
+	}{
+		{nil, false, false},
+		{map[string]string{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND": "true"}, true, false},
+		{map[string]string{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND": "TRUE"}, true, false},
+		{map[string]string{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND": "1"}, true, false},
+		{map[string]string{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND": "false"}, false, false},
+		{prod, false, true},
+		{map[string]string{"CROWDWISE_ENV": "production", "SESSION_SECRET": strings.Repeat("k", 32), "CROWDWISE_ALLOW_PRIVATE_OUTBOUND": "yes"}, true, true},
+	}
+	for _, tc := range cases {
+		kv := map[string]string{"DATABASE_URL": "postgres://u@localhost/db"}
+		for k, v := range tc.env {
+			kv[k] = v
+		}
+		cfg, err := loadConfig(env(kv))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.env, err)
+		}
+		if cfg.Outbound.AllowPrivate != tc.allowPrivate || cfg.Outbound.RequireHTTPS != tc.requireHTTPS {
+			t.Errorf("%v: outbound policy %+v, want AllowPrivate=%v RequireHTTPS=%v", tc.env, cfg.Outbound, tc.allowPrivate, tc.requireHTTPS)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Client sends requests under a Policy. It is safe for concurrent use and
@@ -40,6 +41,7 @@ func New(p Policy) *Client {
 		TLSHandshakeTimeout:    p.Timeout,
 		MaxResponseHeaderBytes: 64 << 10,
 		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
 	}
 	c.http = &http.Client{
 		Transport:     &guard{c: c, next: tr},
