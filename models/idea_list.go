@@ -78,8 +78,8 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		args["status"] = q.Status
 	}
 	if q.Tag != "" {
-		where = append(where, "i.tags @> ARRAY[@tag]::text[]")
-		args["tag"] = strings.ToLower(q.Tag)
+		where = append(where, "i.tags @> CAST(@tags AS text[])")
+		args["tags"] = Tags{strings.ToLower(q.Tag)}
 	}
 	if strings.TrimSpace(q.Q) != "" {
 		where = append(where, "i.search @@ websearch_to_tsquery('english', cw_unaccent(@q))")

@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// sweepBadValues are what people, bots and old links put in a query string.
+// (NUL bytes and invalid UTF-8 are refused in one place before any handler
+// runs, with their own test.)
+var sweepBadValues = []string{
+	"", "bogus", strings.Repeat("x", 600), "-1", "0", "99999999999999999999", `"' OR 1=1 -- ((`,
+}
+
+// sweepParams are the parameters any list reads; every one gets every bad
+// value on every route, whatever the route is documented to read.
+var sweepParams = []string{
+	"sort", "category", "status", "tag", "q", "page", "per_page", "show", "title",
+	"actor", "action", "target_type", "target_id", "from", "to", "done", "n", "notice",
+}
+
+// sweepQueries is every tab with every combination of filters, every
+// status, every bad value of every parameter (alone, and in all parameters
+// at once), then paging extremes under filters.
+func sweepQueries() []url.Values {
+	var out []url.Values
+	for _, s := range append([]string{""}, models.SortNames...) {
+		for mask := 0; mask < 16; mask++ {
+			v := url.Values{}
+			if s != "" {
+				v.Set("sort", s)
+			}
+			for bit, f := range [][2]string{{"category", "general"}, {"status", "planned"}, {"tag", "salesforce"}, {"q", "dashboard"}} {
+				if mask&(1<<bit) != 0 {
+					v.Set(f[0], f[1])
+				}
+			}
+			out = append(out, v)
+		}
+	}
+	for _, st := range models.Statuses {
+		out = append(out, url.Values{"status": {st}, "q": {"dashboard"}})
+	}
+	for _, bad := range sweepBadValues {
+		all := url.Values{}
+		for _, p := range sweepParams {
+			out = append(out, url.Values{p: {bad}})
+			all.Set(p, bad)
+		}
+		out = append(out, all)
+	}
+	for _, page := range []string{"0", "-1", "999999", "99999999999999999999", "abc"} {
+		for _, per := range []string{"", "0", "101", "abc"} {
+			out = append(out, url.Values{"page": {page}, "per_page": {per}, "tag": {"salesforce"}, "q": {"dashboard"}, "sort": {"top"}})
+		}
+	}
+	return out
+}
+
+// sweepPaths is every GET route, path parameters filled with a real idea,
+// so a list added to routes.go is swept without touching this test.
+func sweepPaths(t *testing.T, app *testApp, idea apiIdea) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range app.h.echo.Routes() {
+		if r.Method != http.MethodGet || strings.HasSuffix(r.Path, "*") {
+			continue
+		}
+		p := strings.NewReplacer(":id", fmt.Sprint(idea.ID), ":slug", idea.Slug, ":provider", "github").Replace(r.Path)
+		if strings.Contains(p, ":") {
+			t.Fatalf("route %s has a parameter the sweep cannot fill", r.Path)
+		}
+		seen[p] = true
+	}
+	var out []string
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	for _, want := range []string{"/", "/search", "/roadmap", "/changelog", "/changelog.atom", "/api/v1/ideas", "/api/v1/ideas/similar", "/notifications", "/admin/audit", "/staff/moderation"} {
+		if !seen[want] {
+			t.Fatalf("the route list lacks %s", want)
+		}
+	}
+	return out
+}
+
+// TestEveryListURLWithEveryFilterNever500s requests every GET route with
+// every tab and filter combination and every bad parameter value, as a
+// visitor, a member, a moderator and an admin: nothing is a 5xx.
+func TestEveryListURLWithEveryFilterNever500s(t *testing.T) {
+	app := newTestApp(t)
+	app.limits(t, "per_ip_actions_per_minute = 100000")
+	member, _ := app.signIn(t, "member@example.com")
+	mod, _ := app.signInAs(t, "mod@example.com", models.RoleModerator)
+	admin, _ := app.signInAs(t, "admin@example.com", models.RoleAdmin)
+	res, body := app.api(t, member, "POST", "/api/v1/ideas", `{"title":"Salesforce sync for the dashboard","body":"Sync *everything* to [Salesforce](https://example.com)","tags":["salesforce","api"]}`)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("post idea = %d %s", res.StatusCode, body)
+	}
+	idea := decode[apiIdea](t, body)
+	hidden := app.postIdea(t, member, "A hidden dashboard idea")
+	shipped := app.postIdea(t, member, "A shipped dashboard idea")
+	app.postComment(t, admin, idea.ID, "A comment about the dashboard")
+	for _, step := range []struct{ path, body string }{
+		{fmt.Sprintf("/api/v1/ideas/%d/hide", hidden.ID), `{"reason":"sweep"}`},
+		{fmt.Sprintf("/api/v1/ideas/%d/status", shipped.ID), `{"status":"shipped","release_note":"Out now"}`},
+		{fmt.Sprintf("/api/v1/ideas/%d/status", idea.ID), `{"status":"planned","note":"Soon"}`},
+	} {
+		if res, body := app.api(t, mod, "POST", step.path, step.body); res.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s = %d %s", step.path, res.StatusCode, body)
+		}
+	}
+
+	paths := sweepPaths(t, app, idea)
+	queries := sweepQueries()
+	var allParamQueries []url.Values
+	for _, q := range queries {
+		if len(q) == len(sweepParams) {
+			allParamQueries = append(allParamQueries, q)
+		}
+	}
+	clients := map[string]*http.Client{"visitor": app.client(), "member": member, "moderator": mod, "admin": admin}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures := 0
+	for who, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, p := range paths {
+				qs := queries
+				// Routes this person may not use stop at the access check:
+				// one request with every parameter is enough there.
+				if res, err := c.Get(app.srv.URL + p); err == nil {
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						qs = allParamQueries
+					}
+				}
+				for _, q := range qs {
+					u := app.srv.URL + p + "?" + q.Encode()
+					res, err := c.Get(u)
+					if err != nil {
+						mu.Lock()
+						t.Errorf("GET %s as %s: %v", u, who, err)
+						mu.Unlock()
+						continue
+					}
+					res.Body.Close()
+					if res.StatusCode >= 500 {
+						mu.Lock()
+						if failures++; failures <= 30 {
+							t.Errorf("GET %s?%s as %s = %d", p, q.Encode(), who, res.StatusCode)
+						}
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if failures > 30 {
+		t.Errorf("... and %d more 5xx responses", failures-30)
+	}
+}
