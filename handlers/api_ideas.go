@@ -21,6 +21,7 @@ type apiIdea struct {
 	Body          string    `json:"body"`
 	BodyHTML      string    `json:"body_html"`
 	Status        string    `json:"status"`
+	Moderation    string    `json:"moderation"`
 	Category      string    `json:"category"`
 	Tags          []string  `json:"tags"`
 	VoteCount     int       `json:"vote_count"`
@@ -49,7 +50,7 @@ func (h *Handler) toAPIIdea(i *models.Idea) apiIdea {
 	return apiIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug(), Body: i.Body, BodyHTML: i.BodyHTML, Status: i.Status,
 		Category: i.Category, Tags: tags, VoteCount: i.VoteCount, CommentCount: i.CommentCount,
-		FollowerCount: i.FollowerCount, Voted: i.Voted, Following: i.Following,
+		FollowerCount: i.FollowerCount, Voted: i.Voted, Following: i.Following, Moderation: i.Moderation,
 		Author: apiAuthor{i.AuthorID, i.AuthorName}, MergedIntoID: i.MergedIntoID, Locked: i.CommentsLocked,
 		URL: h.opts.BaseURL.String() + i.URL(), CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 	}

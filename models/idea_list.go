@@ -59,6 +59,32 @@ type IdeaPage struct {
 // publicIdeas is what every public list shows: visible, live, not merged.
 const publicIdeas = `i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL`
 
+// searchScope is which ideas a search shows viewer: everyone finds public
+// ideas, authors also their own pending, hidden or spam ones, and staff
+// every idea not merged away, deleted ones included (pages mark them). Plain
+// lists keep to publicIdeas, which their partial indexes cover.
+func searchScope(viewer *User) string {
+	switch {
+	case viewer.IsStaff():
+		return `i.merged_into_id IS NULL`
+	case viewer != nil:
+		return `i.deleted_at IS NULL AND i.merged_into_id IS NULL AND (i.moderation = 'visible' OR i.author_id = @viewer)`
+	}
+	return publicIdeas
+}
+
+// commentSearchScope is which comments a search reads for viewer, by the
+// rules of the idea page's thread.
+func commentSearchScope(viewer *User) string {
+	switch {
+	case viewer.IsStaff():
+		return `cm.deleted_at IS NULL`
+	case viewer != nil:
+		return `cm.deleted_at IS NULL AND NOT cm.staff_only AND (cm.moderation = 'visible' OR cm.author_id = @viewer)`
+	}
+	return `cm.deleted_at IS NULL AND cm.moderation = 'visible' AND NOT cm.staff_only`
+}
+
 // ListIdeas returns one page of the idea list. It reads the stored counters
 // and score; it never counts votes or comments.
 func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*IdeaPage, error) {
@@ -66,6 +92,9 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		return nil, err
 	}
 	where := []string{publicIdeas}
+	if strings.TrimSpace(q.Q) != "" {
+		where = []string{searchScope(viewer)}
+	}
 	args := map[string]any{"viewer": viewerID(viewer), "limit": q.Page.PerPage, "offset": q.Page.Offset()}
 	if q.Category != "" {
 		// A subquery, not the join: the count below needs no joins at all

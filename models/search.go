@@ -46,16 +46,17 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 		return nil, &ValidationError{Fields: map[string]string{"q": "Search text must be valid text of at most 200 characters."}}
 	}
 	args := map[string]any{"q": q, "viewer": viewerID(viewer), "limit": page.PerPage, "offset": page.Offset()}
+	scope := searchScope(viewer)
 	match := `WITH query AS (SELECT websearch_to_tsquery('english', cw_unaccent(@q)) AS tsq),
 		-- Ranking costs a call per match; a very common word would rank
 		-- every row. Each side is capped (searchCap), so totals read
 		-- "at least" for such words, and responses stay fast.
 		idea_hits AS (
 			SELECT i.id, i.search FROM ideas i, query
-			WHERE i.search @@ query.tsq AND ` + publicIdeas + ` LIMIT ` + searchCap + `),
+			WHERE i.search @@ query.tsq AND ` + scope + ` LIMIT ` + searchCap + `),
 		comment_hits AS (
 			SELECT cm.idea_id, cm.search FROM comments cm, query
-			WHERE cm.search @@ query.tsq AND cm.deleted_at IS NULL AND cm.moderation = 'visible' AND NOT cm.staff_only
+			WHERE cm.search @@ query.tsq AND ` + commentSearchScope(viewer) + `
 			LIMIT ` + searchCap + `),
 		hits AS (
 			SELECT h.id, ts_rank_cd(h.search, query.tsq) AS rank FROM idea_hits h, query
@@ -63,14 +64,14 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 			SELECT h.idea_id, 0.5 * ts_rank_cd(h.search, query.tsq) FROM comment_hits h, query),
 		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id)`
 	db = db.WithContext(ctx)
-	if err := db.Raw(match+` SELECT count(*) FROM ranked r JOIN ideas i ON i.id = r.id WHERE `+publicIdeas, args).
+	if err := db.Raw(match+` SELECT count(*) FROM ranked r JOIN ideas i ON i.id = r.id WHERE `+scope, args).
 		Scan(&res.Page.Total).Error; err != nil {
 		return nil, err
 	}
 	err := db.Raw(match+` SELECT `+ideaSelect+`, r.rank,
 			ts_headline('english', i.title || ': ' || left(i.body, 2000), (SELECT tsq FROM query),
 				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
-		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+publicIdeas+`
+		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+scope+`
 		ORDER BY r.rank DESC, i.vote_count DESC, i.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&res.Hits).Error
 	if err != nil {
 		return nil, err
