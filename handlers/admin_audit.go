@@ -19,7 +19,6 @@ type auditFilter struct {
 	TargetID   string `query:"target_id"`
 	From       string `query:"from"`
 	To         string `query:"to"`
-	Page       int    `query:"page"`
 }
 
 func (f auditFilter) values() url.Values {
@@ -41,14 +40,12 @@ type auditView struct {
 func (h *Handler) adminAudit(c echo.Context) error {
 	var f auditFilter
 	v := auditView{Actions: models.KnownAuditActions}
-	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &f); err != nil {
-		v.Filter, v.Fields = f, map[string]string{"page": "The page is a whole number."}
-		return h.render(c, http.StatusUnprocessableEntity, "admin_audit", h.page(c, "Audit log", v))
-	}
+	// Strings only: binding them cannot fail.
+	_ = (&echo.DefaultBinder{}).BindQueryParams(c, &f)
 	v.Filter = f
 	list, err := models.ListAudit(c.Request().Context(), h.db, currentUser(c), models.AuditQuery{
 		Actor: f.Actor, Action: f.Action, TargetType: f.TargetType, TargetID: f.TargetID, From: f.From, To: f.To,
-		Page: models.NewPage(f.Page, models.AuditPerPage),
+		Page: models.NewPage(pageFromQuery(c, models.AuditPerPage).Number, models.AuditPerPage),
 	})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
@@ -59,5 +56,5 @@ func (h *Handler) adminAudit(c echo.Context) error {
 		return err
 	}
 	v.List, v.Pager = list, newPager("/admin/audit", f.values(), list.Page)
-	return h.render(c, http.StatusOK, "admin_audit", h.page(c, "Audit log", v))
+	return h.render(c, listStatus(list.Page), "admin_audit", h.page(c, "Audit log", v))
 }

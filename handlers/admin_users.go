@@ -13,39 +13,16 @@ import (
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// listInput is the paging part of every list request.
+// listInput is the search text of a list page.
 type listInput struct {
-	Page    int    `query:"page"`
-	PerPage int    `query:"per_page"`
-	Q       string `query:"q"`
+	Q string
 }
 
-// page validates paging: per_page up to 100, default def.
-func (in listInput) page(def int) (models.Page, error) {
-	if in.PerPage == 0 {
-		in.PerPage = def
-	}
-	v := &models.ValidationError{}
-	if in.Page < 0 {
-		v.Add("page", "Page must be 1 or more.")
-	}
-	if in.PerPage < 1 || in.PerPage > 100 {
-		v.Add("per_page", "per_page must be between 1 and 100.")
-	}
-	if len(in.Q) > 200 {
-		v.Add("q", "Search text must be at most 200 characters.")
-	}
-	return models.NewPage(in.Page, in.PerPage), v.Err()
-}
-
-// bindList reads and validates ?q=&page=&per_page= for a list of def items a page.
-func bindList(c echo.Context, def int) (listInput, models.Page, error) {
-	var in listInput
-	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &in); err != nil {
-		return in, models.Page{}, &models.ValidationError{Fields: map[string]string{"page": "page and per_page must be whole numbers."}}
-	}
-	p, err := in.page(def)
-	return in, p, err
+// bindList reads ?q=&page=&per_page= for a list page of def items a page.
+// Paging never fails on a page (see pageFromQuery); the search text is
+// checked by the model that reads it.
+func bindList(c echo.Context, def int) (listInput, models.Page) {
+	return listInput{Q: c.QueryParam("q")}, pageFromQuery(c, def)
 }
 
 // usersView is what admin_users.html receives. After a refused ban, BanID
@@ -67,16 +44,16 @@ func (h *Handler) usersPage(c echo.Context, status int, in listInput, p models.P
 		return err
 	}
 	v.Q, v.List, v.Roles = in.Q, list, models.Roles
-	v.Pager = newPager("/admin/users", url.Values{"q": {in.Q}}, list.Page)
+	v.Pager = newPager("/admin/users", withPerPage(c, url.Values{"q": {in.Q}}), list.Page)
 	v.MinUntil = time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	if status == http.StatusOK {
+		status = listStatus(list.Page)
+	}
 	return h.render(c, status, "admin_users", h.page(c, "Users", v))
 }
 
 func (h *Handler) adminUsers(c echo.Context) error {
-	in, p, err := bindList(c, 50)
-	if err != nil {
-		return err
-	}
+	in, p := bindList(c, 50)
 	return h.usersPage(c, http.StatusOK, in, p, usersView{})
 }
 
@@ -142,12 +119,7 @@ func (h *Handler) adminUserBan(c echo.Context) error {
 	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		list := listInput{Q: f.Q, Page: f.Page}
-		p, perr := list.page(50)
-		if perr != nil {
-			p = models.NewPage(1, 50)
-		}
-		return h.usersPage(c, http.StatusUnprocessableEntity, list, p, usersView{BanID: id, Ban: f, Fields: ve.Fields})
+		return h.usersPage(c, http.StatusUnprocessableEntity, listInput{Q: f.Q}, models.NewPage(f.Page, 50), usersView{BanID: id, Ban: f, Fields: ve.Fields})
 	}
 	if err != nil {
 		return err

@@ -136,8 +136,9 @@ func (in ideaJSON) input(base *models.Idea) models.IdeaInput {
 }
 
 func (h *Handler) apiListIdeas(c echo.Context) error {
-	q, err := listQuery(c)
-	if err != nil {
+	q := listFilters(c)
+	var err error
+	if q.Page, err = bindAPIPage(c, 20); err != nil {
 		return err
 	}
 	p, err := models.ListIdeas(c.Request().Context(), h.db, currentUser(c), q)

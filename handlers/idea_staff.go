@@ -196,8 +196,6 @@ func (h *Handler) banCommentAuthorForm(c echo.Context) error {
 type votersView struct {
 	List  *models.VoterPage
 	Pager pager
-	// LastURL links the last page when the one asked for is past the end.
-	LastURL string
 }
 
 // ideaVoters lists who voted for an idea and when (staff), 50 a page.
@@ -206,17 +204,11 @@ func (h *Handler) ideaVoters(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, p, err := bindList(c, 50)
-	if err != nil {
-		return err
-	}
+	_, p := bindList(c, 50)
 	list, err := models.Voters(c.Request().Context(), h.db, currentUser(c), id, p)
 	if err != nil {
 		return err
 	}
-	v := votersView{List: list, Pager: newPager("/ideas/"+itoa(id)+"/voters", url.Values{}, list.Page)}
-	if len(list.Voters) == 0 && list.Page.Total > 0 {
-		v.LastURL = v.Pager.link(list.Page.Pages())
-	}
-	return h.render(c, http.StatusOK, "idea_voters", h.page(c, "Voters: "+list.Idea.Title, v))
+	v := votersView{List: list, Pager: newPager("/ideas/"+itoa(id)+"/voters", withPerPage(c, url.Values{}), list.Page)}
+	return h.render(c, listStatus(list.Page), "idea_voters", h.page(c, "Voters: "+list.Idea.Title, v))
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -9,28 +10,24 @@ import (
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// listParams is the query of the home page and GET /api/v1/ideas.
+// listParams is the filter query of the home page and GET /api/v1/ideas;
+// paging is read separately (pages clamp it, the API refuses bad values).
 type listParams struct {
 	Sort     string `query:"sort"`
 	Category string `query:"category"`
 	Status   string `query:"status"`
 	Tag      string `query:"tag"`
 	Q        string `query:"q"`
-	Page     int    `query:"page"`
-	PerPage  int    `query:"per_page"`
 }
 
-func listQuery(c echo.Context) (models.ListQuery, error) {
+func listFilters(c echo.Context) models.ListQuery {
 	var in listParams
-	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &in); err != nil {
-		return models.ListQuery{}, &models.ValidationError{Fields: map[string]string{"page": "page and per_page must be whole numbers."}}
+	// Strings only: binding them cannot fail.
+	_ = (&echo.DefaultBinder{}).BindQueryParams(c, &in)
+	if in.Sort == "" {
+		in.Sort = "trending"
 	}
-	p, err := listInput{Page: in.Page, PerPage: in.PerPage}.page(20)
-	if err != nil {
-		return models.ListQuery{}, err
-	}
-	q := models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q, Page: p}
-	return q, q.Validate()
+	return models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q}
 }
 
 // homeView is what home.html receives.
@@ -42,23 +39,22 @@ type homeView struct {
 	Sorts      []string
 	Pager      pager
 	TabURLs    map[string]string
+	// Fields names the filters that are wrong; no list is shown then.
+	Fields map[string]string
 }
 
 func (h *Handler) home(c echo.Context) error {
-	q, err := listQuery(c)
-	if err != nil {
-		return err
+	q := listFilters(c)
+	if _, ok := models.Sorts[q.Sort]; !ok {
+		q.Sort = "trending" // an unknown tab is the default one
 	}
+	q.Page = pageFromQuery(c, 20)
 	ctx := c.Request().Context()
-	list, err := models.ListIdeas(ctx, h.db, currentUser(c), q)
-	if err != nil {
-		return err
-	}
 	cats, err := models.Categories(ctx, h.db)
 	if err != nil {
 		return err
 	}
-	filters := url.Values{"category": {q.Category}, "status": {q.Status}, "tag": {q.Tag}, "q": {q.Q}}
+	filters := withPerPage(c, url.Values{"category": {q.Category}, "status": {q.Status}, "tag": {q.Tag}, "q": {q.Q}})
 	withSort := func(sort string) url.Values {
 		v := url.Values{"sort": {sort}}
 		for k, vals := range filters {
@@ -68,11 +64,21 @@ func (h *Handler) home(c echo.Context) error {
 	}
 	tabs := map[string]string{}
 	for _, s := range models.SortNames {
-		tabs[s] = newPager("/", withSort(s), models.Page{Number: 1}).link(1)
+		tabs[s] = newPager("/", withSort(s), models.Page{Number: 1, PerPage: q.Page.PerPage}).link(1)
 	}
 	v := homeView{
-		Query: q, List: list, Categories: cats, Statuses: models.Statuses[:len(models.Statuses)-1],
-		Sorts: models.SortNames, TabURLs: tabs, Pager: newPager("/", withSort(q.Sort), list.Page),
+		Query: q, Categories: cats, Statuses: models.Statuses[:len(models.Statuses)-1],
+		Sorts: models.SortNames, TabURLs: tabs,
 	}
-	return h.render(c, http.StatusOK, "home", h.page(c, "Ideas", v))
+	list, err := models.ListIdeas(ctx, h.db, currentUser(c), q)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		v.Fields, v.List = ve.Fields, &models.IdeaPage{Ideas: []models.Idea{}, Page: q.Page}
+		return h.render(c, http.StatusUnprocessableEntity, "home", h.page(c, "Ideas", v))
+	}
+	if err != nil {
+		return err
+	}
+	v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page)
+	return h.render(c, listStatus(list.Page), "home", h.page(c, "Ideas", v))
 }

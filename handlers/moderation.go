@@ -17,7 +17,7 @@ import (
 
 // apiModerationQueue is GET /api/v1/moderation/queue?show=&page=&per_page=.
 func (h *Handler) apiModerationQueue(c echo.Context) error {
-	_, p, err := bindList(c, queuePerPage)
+	p, err := bindAPIPage(c, queuePerPage)
 	if err != nil {
 		return err
 	}

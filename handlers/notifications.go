@@ -20,26 +20,14 @@ type notificationsView struct {
 	Pager pager
 }
 
-// notificationsInput is the query of GET /notifications.
-type notificationsInput struct {
-	Page int `query:"page"`
-}
-
 func (h *Handler) notifications(c echo.Context) error {
-	var in notificationsInput
-	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &in); err != nil {
-		return &models.ValidationError{Fields: map[string]string{"page": "page must be a whole number."}}
-	}
-	p, err := listInput{Page: in.Page}.page(notificationsPerPage)
-	if err != nil {
-		return err
-	}
+	p := models.NewPage(pageFromQuery(c, notificationsPerPage).Number, notificationsPerPage)
 	list, err := models.NotificationsOf(c.Request().Context(), h.db, currentUser(c).ID, p)
 	if err != nil {
 		return err
 	}
 	v := notificationsView{List: list, Pager: newPager("/notifications", url.Values{}, list.Page)}
-	return h.render(c, http.StatusOK, "notifications", h.page(c, "Notifications", v))
+	return h.render(c, listStatus(list.Page), "notifications", h.page(c, "Notifications", v))
 }
 
 // readInput is the form of POST /notifications/read: id marks one, all=1

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -14,25 +15,29 @@ type searchView struct {
 	Q      string
 	Result *models.SearchResult
 	Pager  pager
+	// Fields says what is wrong with the search text (too long, invalid).
+	Fields map[string]string
 }
 
 // search never fails on what people type: an empty or junk query shows a
-// friendly empty state.
+// friendly empty state, text the search cannot take is named at the box.
 func (h *Handler) search(c echo.Context) error {
-	in, p, err := bindList(c, 20)
-	if err != nil {
-		return err
-	}
-	res, err := models.Search(c.Request().Context(), h.db, currentUser(c), in.Q, p)
-	if err != nil {
-		return err
-	}
-	v := searchView{Q: in.Q, Result: res, Pager: newPager("/search", url.Values{"q": {in.Q}}, res.Page)}
+	in, p := bindList(c, 20)
 	title := "Search"
 	if in.Q != "" {
 		title = "Search: " + in.Q
 	}
-	return h.render(c, http.StatusOK, "search", h.page(c, title, v))
+	res, err := models.Search(c.Request().Context(), h.db, currentUser(c), in.Q, p)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		v := searchView{Q: in.Q, Result: &models.SearchResult{Hits: []models.SearchHit{}, Page: p}, Fields: ve.Fields}
+		return h.render(c, http.StatusUnprocessableEntity, "search", h.page(c, "Search", v))
+	}
+	if err != nil {
+		return err
+	}
+	v := searchView{Q: in.Q, Result: res, Pager: newPager("/search", withPerPage(c, url.Values{"q": {in.Q}}), res.Page)}
+	return h.render(c, listStatus(res.Page), "search", h.page(c, title, v))
 }
 
 // similarParams is the query of GET /api/v1/ideas/similar.

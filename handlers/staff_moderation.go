@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ func (h *Handler) moderationPage(c echo.Context, status int, show string, pageNo
 	v.Show, v.Filters, v.Queue, v.Actions = show, models.QueueFilters, q, models.ModerationActions
 	v.Pager = newPager("/staff/moderation", url.Values{"show": {showParam(show)}}, q.Page)
 	v.MinUntil = time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	if status == http.StatusOK {
+		status = listStatus(q.Page)
+	}
 	if v.Selected == nil {
 		v.Selected = map[string]bool{}
 	}
@@ -143,7 +147,11 @@ func (h *Handler) moderationQueue(c echo.Context) error {
 		n, _ := strconv.Atoi(c.QueryParam("n"))
 		v.Done = msg + " " + plural(n, "item") + "."
 	}
-	return h.moderationPage(c, http.StatusOK, c.QueryParam("show"), page, v)
+	show := c.QueryParam("show")
+	if !slices.Contains(models.QueueFilters, show) {
+		show = "" // an unknown tab is the default one, as on the home page
+	}
+	return h.moderationPage(c, http.StatusOK, show, page, v)
 }
 
 // moderationAction applies one action to the checked items, then returns to

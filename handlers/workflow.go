@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -65,6 +66,8 @@ type mergeView struct {
 	Q          string
 	Candidates []models.SimilarIdea
 	Preview    *models.MergePreview
+	// QError says what is wrong with the search text.
+	QError string
 }
 
 // mergePage lets a moderator find the idea to merge into (search box), then
@@ -76,6 +79,7 @@ func (h *Handler) mergePage(c echo.Context) error {
 	}
 	ctx, user, id := c.Request().Context(), currentUser(c), source.ID
 	v := mergeView{Source: source, Q: c.QueryParam("q")}
+	status := http.StatusOK
 	if into, perr := strconv.ParseInt(c.QueryParam("into"), 10, 64); perr == nil {
 		if v.Preview, err = models.PreviewMerge(ctx, h.db, user, id, into); err != nil {
 			return err
@@ -86,6 +90,11 @@ func (h *Handler) mergePage(c echo.Context) error {
 			q = source.Title
 		}
 		all, err := models.Similar(ctx, h.db, user, q, 11)
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			// Said at the search box: the text is too long or not text.
+			status, v.QError, err = http.StatusUnprocessableEntity, "Search text must be valid text of at most 200 characters.", nil
+		}
 		if err != nil {
 			return err
 		}
@@ -95,7 +104,7 @@ func (h *Handler) mergePage(c echo.Context) error {
 			}
 		}
 	}
-	return h.render(c, http.StatusOK, "merge", h.page(c, "Merge idea", v))
+	return h.render(c, status, "merge", h.page(c, "Merge idea", v))
 }
 
 // mergeInput is the input of the merge form and POST /api/v1/ideas/:id/merge.
@@ -168,19 +177,22 @@ type roadmapView struct {
 	Columns    []models.RoadmapColumn
 	Categories []models.Category
 	Category   string
+	// CategoryError says the category filter names no category.
+	CategoryError string
 }
 
 func (h *Handler) roadmap(c echo.Context) error {
 	ctx := c.Request().Context()
 	category := c.QueryParam("category")
-	if len(category) > 40 {
-		return &models.ValidationError{Fields: map[string]string{"category": "Unknown category."}}
-	}
-	cols, err := models.Roadmap(ctx, h.db, currentUser(c), category)
+	cats, err := models.Categories(ctx, h.db)
 	if err != nil {
 		return err
 	}
-	cats, err := models.Categories(ctx, h.db)
+	if category != "" && !slices.ContainsFunc(cats, func(k models.Category) bool { return k.Slug == category }) {
+		v := roadmapView{Categories: cats, Category: category, CategoryError: "There is no category “" + excerpt(category, 40) + "”."}
+		return h.render(c, http.StatusUnprocessableEntity, "roadmap", h.page(c, "Roadmap", v))
+	}
+	cols, err := models.Roadmap(ctx, h.db, currentUser(c), category)
 	if err != nil {
 		return err
 	}
@@ -194,14 +206,11 @@ type changelogView struct {
 }
 
 func (h *Handler) changelog(c echo.Context) error {
-	_, p, err := bindList(c, 20)
-	if err != nil {
-		return err
-	}
+	_, p := bindList(c, 20)
 	entries, page, err := models.Changelog(c.Request().Context(), h.db, currentUser(c), p)
 	if err != nil {
 		return err
 	}
-	v := changelogView{Entries: entries, Pager: newPager("/changelog", url.Values{}, page)}
-	return h.render(c, http.StatusOK, "changelog", h.page(c, "Changelog", v))
+	v := changelogView{Entries: entries, Pager: newPager("/changelog", withPerPage(c, url.Values{}), page)}
+	return h.render(c, listStatus(page), "changelog", h.page(c, "Changelog", v))
 }

@@ -30,6 +30,9 @@ type ListQuery struct {
 	Page     Page
 }
 
+// filterNames name the free-text filters in messages.
+var filterNames = map[string]string{"category": "The category", "tag": "The tag", "q": "Search text"}
+
 // Validate checks the query against the allow-lists.
 func (q *ListQuery) Validate() error {
 	v := &ValidationError{}
@@ -40,11 +43,11 @@ func (q *ListQuery) Validate() error {
 		v.Add("sort", "sort must be one of trending, top, new, discussed.")
 	}
 	if q.Status != "" && (!slices.Contains(Statuses, q.Status) || q.Status == StatusMerged) {
-		v.Add("status", "Unknown status.")
+		v.Add("status", "There is no status “"+clip(q.Status, 40)+"”.")
 	}
 	for field, s := range map[string]string{"category": q.Category, "tag": q.Tag, "q": q.Q} {
 		if textProblem(s) != "" || utf8.RuneCountInString(s) > 200 {
-			v.Add(field, "Filter text must be valid text of at most 200 characters.")
+			v.Add(field, filterNames[field]+" must be valid text of at most 200 characters.")
 		}
 	}
 	return v.Err()
@@ -91,6 +94,16 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	db = db.WithContext(ctx)
+	if q.Category != "" {
+		var known bool
+		if err := db.Raw(`SELECT EXISTS (SELECT 1 FROM categories WHERE slug = ?)`, q.Category).Scan(&known).Error; err != nil {
+			return nil, err
+		}
+		if !known {
+			return nil, &ValidationError{Fields: map[string]string{"category": "There is no category “" + clip(q.Category, 40) + "”."}}
+		}
+	}
 	where := []string{publicIdeas}
 	if strings.TrimSpace(q.Q) != "" {
 		where = []string{searchScope(viewer)}
@@ -115,11 +128,13 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		args["q"] = q.Q
 	}
 	cond := strings.Join(where, " AND ")
-	db = db.WithContext(ctx)
 	if err := rawNamed(db, `SELECT count(*) FROM ideas i WHERE `+cond, args).Scan(&q.Page.Total).Error; err != nil {
 		return nil, err
 	}
 	ideas := []Idea{}
+	if int64(q.Page.Offset()) >= q.Page.Total {
+		return &IdeaPage{Ideas: ideas, Page: q.Page}, nil
+	}
 	err := db.Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+cond+` ORDER BY `+Sorts[q.Sort]+` LIMIT @limit OFFSET @offset`, args).
 		Scan(&ideas).Error
 	if err != nil {

@@ -8,10 +8,17 @@ type Page struct {
 	Total   int64
 }
 
-// NewPage returns page n (from 1) of size per.
+// MaxPageNumber bounds page numbers so an offset can never overflow; every
+// page beyond the last is "past the end" alike.
+const MaxPageNumber = 1_000_000
+
+// NewPage returns page n (from 1, at most MaxPageNumber) of size per.
 func NewPage(n, per int) Page {
 	if n < 1 {
 		n = 1
+	}
+	if n > MaxPageNumber {
+		n = MaxPageNumber
 	}
 	if per < 1 {
 		per = 20
@@ -35,3 +42,7 @@ func (p Page) HasPrev() bool { return p.Number > 1 }
 
 // HasNext reports whether a next page exists.
 func (p Page) HasNext() bool { return p.Number < p.Pages() }
+
+// PastEnd reports whether the page lies beyond the last one of a list that
+// has items (an empty list is simply empty, whatever the page).
+func (p Page) PastEnd() bool { return p.Total > 0 && p.Number > p.Pages() }
