@@ -248,8 +248,12 @@ func TestHiddenContentDisappears(t *testing.T) {
 	if list.Page.Total != 1 || list.Ideas[0].ID != host.ID {
 		t.Errorf("list shows the hidden idea: %+v", list.Ideas)
 	}
-	if res, _ := models.Search(ctx, db, mod, "zeppelin", models.NewPage(1, 10)); len(res.Hits) != 0 || res.Page.Total != 0 {
+	if res, _ := models.Search(ctx, db, bob, "zeppelin", models.NewPage(1, 10)); len(res.Hits) != 0 || res.Page.Total != 0 {
 		t.Errorf("search finds the hidden idea: %+v", res.Hits)
+	}
+	// Staff find it, to restore it.
+	if res, _ := models.Search(ctx, db, mod, "zeppelin", models.NewPage(1, 10)); len(res.Hits) != 1 || res.Hits[0].Moderation != "hidden" {
+		t.Errorf("staff search does not find the hidden idea: %+v", res.Hits)
 	}
 	if res, _ := models.Search(ctx, db, nil, "kumquat", models.NewPage(1, 10)); len(res.Hits) != 0 {
 		t.Errorf("search finds the hidden comment: %+v", res.Hits)
