@@ -87,14 +87,18 @@ func statusLabel(s string) string {
 	return s
 }
 
-// excerpt is the first n characters of Markdown source as plain-ish text;
-// html/template escapes it where it is shown.
+// excerpt is the first n characters of plain text (a body_text column,
+// never Markdown source), whitespace collapsed, cut at a word when one ends
+// near n; html/template escapes it where it is shown.
 func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(strings.NewReplacer("#", "", "*", "", "`", "", "_", " ", ">", "").Replace(s)), " ")
+	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)[:n]
+	if i := strings.LastIndexByte(string(r), ' '); i > len(string(r))*3/4 {
+		return strings.TrimSpace(string(r)[:i]) + "…"
+	}
 	return strings.TrimSpace(string(r)) + "…"
 }
 

@@ -34,6 +34,7 @@ type Idea struct {
 	Title        string
 	Body         string
 	BodyHTML     string
+	BodyText     string `gorm:"->"` // BodyHTML's text, kept by the database, for excerpts
 	CategoryID   int64
 	Category     string `gorm:"->"` // slug
 	CategoryName string `gorm:"->"`
@@ -290,7 +291,7 @@ func DeleteIdea(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
 }
 
 // ideaSelect is the column list of every idea query; viewer 0 is anonymous.
-const ideaSelect = `i.id, i.title, i.body, i.body_html, i.category_id, c.slug AS category, c.name AS category_name,
+const ideaSelect = `i.id, i.title, i.body, i.body_html, i.body_text, i.category_id, c.slug AS category, c.name AS category_name,
 	i.tags, i.author_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
 	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.comments_locked, i.vote_count, i.comment_count, i.follower_count, i.score,
 	i.staff_status_at, i.deleted_at, i.created_at, i.updated_at,

@@ -30,6 +30,7 @@ type QueueItem struct {
 	IdeaID           int64         `json:"idea_id"`
 	IdeaTitle        string        `json:"idea_title"`
 	Body             string        `json:"body"`
+	Text             string        `json:"-"` // Body's rendered text, for the page
 	AuthorID         int64         `json:"author_id"`
 	AuthorName       string        `json:"author_name"`
 	AuthorBanned     bool          `json:"author_banned"`
@@ -87,12 +88,12 @@ const queueSQL = `WITH open AS (
 		SELECT target_type, target_id, count(*) AS flag_count, min(created_at) AS first_flag_at
 		FROM flags WHERE resolved_at IS NULL GROUP BY target_type, target_id),
 	items AS (
-		SELECT 'idea' AS type, x.id, x.id AS idea_id, x.title AS idea_title, x.body, x.author_id, x.moderation,
+		SELECT 'idea' AS type, x.id, x.id AS idea_id, x.title AS idea_title, x.body, x.body_text, x.author_id, x.moderation,
 			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0) AS flag_count, o.first_flag_at
 		FROM ideas x LEFT JOIN open o ON o.target_type = 'idea' AND o.target_id = x.id
 		WHERE x.deleted_at IS NULL AND {cond}
 		UNION ALL
-		SELECT 'comment', x.id, x.idea_id, i.title, x.body, x.author_id, x.moderation,
+		SELECT 'comment', x.id, x.idea_id, i.title, x.body, x.body_text, x.author_id, x.moderation,
 			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0), o.first_flag_at
 		FROM comments x JOIN ideas i ON i.id = x.idea_id
 			LEFT JOIN open o ON o.target_type = 'comment' AND o.target_id = x.id
@@ -127,7 +128,7 @@ func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter strin
 	if err := db.Raw(items + ` SELECT count(*) FROM items`).Scan(&out.Page.Total).Error; err != nil {
 		return nil, err
 	}
-	err := db.Raw(items+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, it.author_id,
+	err := db.Raw(items+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, left(it.body_text, 1000) AS text, it.author_id,
 			CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
 			EXISTS (SELECT 1 FROM bans b WHERE b.user_id = it.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned,
 			it.moderation, it.moderation_reason, it.created_at, it.flag_count, it.first_flag_at

@@ -115,9 +115,14 @@ func notifyStatusChange(tx *gorm.DB, idea *Idea, actor *User, from, to, note str
 	if from == to {
 		title = `Update on "` + idea.Title + `" (` + statusTitle(to) + `)`
 	}
+	// The note's rendered text, by the rule of the body_text columns.
+	var text string
+	if err := tx.Raw(`SELECT cw_html_text(?)`, md.render(note)).Scan(&text).Error; err != nil {
+		return err
+	}
 	return notify(tx, notice{
 		kind: KindStatusChange, ideaID: ptr(idea.ID), actorID: ptr(viewerID(actor)),
-		title: title, body: note, url: idea.URL(),
+		title: title, body: text, url: idea.URL(),
 	}, `SELECT user_id FROM follows WHERE idea_id = ? UNION SELECT user_id FROM votes WHERE idea_id = ?`, idea.ID, idea.ID)
 }
 
@@ -138,8 +143,12 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 	if err := fillIdea(tx, idea); err != nil {
 		return err
 	}
-	var commenter string
+	var commenter, text string
 	if err := tx.Raw(`SELECT name FROM users WHERE id = ?`, c.AuthorID).Scan(&commenter).Error; err != nil {
+		return err
+	}
+	// The rendered text, not the Markdown source (*this*, [a](link)).
+	if err := tx.Raw(`SELECT body_text FROM comments WHERE id = ?`, c.ID).Scan(&text).Error; err != nil {
 		return err
 	}
 	url := idea.URL() + "#comment-" + itoa(c.ID)
@@ -155,7 +164,7 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 		if replyTo != c.AuthorID && replyTo != 0 {
 			err := notify(tx, notice{
 				kind: KindReply, ideaID: ptr(idea.ID), commentID: ptr(c.ID), actorID: ptr(c.AuthorID),
-				title: fmt.Sprintf(replyTitle, commenter, idea.Title), body: clip(c.Body, 300), url: url,
+				title: fmt.Sprintf(replyTitle, commenter, idea.Title), body: clip(text, 300), url: url,
 			}, `SELECT id AS user_id FROM users WHERE id = ?`+scope, replyTo)
 			if err != nil {
 				return err
@@ -165,7 +174,7 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 	// The reply's recipient already has the more specific notification.
 	return notify(tx, notice{
 		kind: KindComment, ideaID: ptr(idea.ID), commentID: ptr(c.ID), actorID: ptr(c.AuthorID),
-		title: fmt.Sprintf(commentTitle, commenter, idea.Title), body: clip(c.Body, 300), url: url,
+		title: fmt.Sprintf(commentTitle, commenter, idea.Title), body: clip(text, 300), url: url,
 	}, `SELECT user_id FROM follows WHERE idea_id = ? AND user_id <> ?`+scope, idea.ID, replyTo)
 }
 

@@ -69,7 +69,7 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 		return nil, err
 	}
 	err := db.Raw(match+` SELECT `+ideaSelect+`, r.rank,
-			ts_headline('english', i.title || ': ' || left(i.body, 2000), (SELECT tsq FROM query),
+			ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
 				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
 		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+scope+`
 		ORDER BY r.rank DESC, i.vote_count DESC, i.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&res.Hits).Error
