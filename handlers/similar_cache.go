@@ -40,7 +40,7 @@ func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) 
 	if ok && e.title == idea.Title && time.Since(e.at) < s.ttl {
 		return stillVisible(ctx, db, e.ideas)
 	}
-	all, err := models.Similar(ctx, db, nil, idea.Title, 6)
+	all, err := models.SimilarTitles(ctx, db, nil, idea.Title, 6)
 	if err != nil {
 		return nil, err
 	}

@@ -85,11 +85,11 @@ func (h *Handler) mergePage(c echo.Context) error {
 			return err
 		}
 	} else {
-		q := v.Q
+		similar, q := models.Similar, v.Q
 		if q == "" {
-			q = source.Title
+			similar, q = models.SimilarTitles, source.Title // mutual, as on the idea page
 		}
-		all, err := models.Similar(ctx, h.db, user, q, 11)
+		all, err := similar(ctx, h.db, user, q, 11)
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			// Said at the search box: the text is too long or not text.

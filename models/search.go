@@ -106,9 +106,42 @@ type SimilarIdea struct {
 func (s SimilarIdea) URL() string { return (&Idea{ID: s.ID, Title: s.Title}).URL() }
 
 // Similar returns up to limit ideas whose title is like title (trigram) or
-// whose text matches it (full text). Merged ideas count as their final
-// target; hidden, pending and deleted ideas never show.
+// whose text matches it (full text): the suggestions while a title is
+// typed. Merged ideas count as their final target; hidden, pending and
+// deleted ideas never show.
 func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int) ([]SimilarIdea, error) {
+	return similar(ctx, db, viewer, title, limit, false)
+}
+
+// SimilarTitles returns up to limit ideas whose title is like title either
+// way round: the "similar ideas" of an idea's page, which must be mutual
+// (when A lists B, B lists A) so a moderator on the original sees its
+// duplicate. Titles are compared, never descriptions: trigram similarity or
+// word similarity in either direction, or every word of one title among the
+// other's. Candidates come through the title-words index (a shared word),
+// so a long original finds the short duplicate it contains.
+func SimilarTitles(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int) ([]SimilarIdea, error) {
+	return similar(ctx, db, viewer, title, limit, true)
+}
+
+// similarModes are the candidate conditions and the word match of Similar
+// (typed text against titles and descriptions) and SimilarTitles (titles
+// against titles, both ways); constant SQL, chosen by a bool.
+var similarModes = map[bool]struct{ where, words string }{
+	false: {
+		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
+				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		words: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+	},
+	true: {
+		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) OR i.title_words && (SELECT w FROM words)`,
+		words: `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
+				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`,
+	},
+}
+
+func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int, mutual bool) ([]SimilarIdea, error) {
+	mode := similarModes[mutual]
 	title = strings.Join(strings.Fields(title), " ")
 	out := []SimilarIdea{}
 	if len([]rune(title)) < 3 {
@@ -128,12 +161,15 @@ func Similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 			return err
 		}
 		return tx.Raw(`
-		WITH RECURSIVE raw AS (
-			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title))) AS trgm,
-				i.search @@ plainto_tsquery('english', cw_unaccent(@t)) AS fts
+		WITH RECURSIVE words AS (SELECT tsvector_to_array(to_tsvector('english', cw_unaccent(@t))) AS w),
+		-- Word similarity is asymmetric ("dark mode" is all in "dark mode
+		-- for reports", not the other way): take it both ways.
+		raw AS (
+			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
+					word_similarity(lower(i.title), lower(@t))) AS trgm,
+				`+mode.words+` AS fts
 			FROM ideas i
-			WHERE (lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
-				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t)))
+			WHERE (`+mode.where+`)
 				AND i.moderation = 'visible' AND i.deleted_at IS NULL),
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
 		-- title or every word of the text to match.

@@ -41,7 +41,16 @@ SET body = CASE WHEN char_length(t.text) <= 2000 THEN t.text ELSE rtrim(left(t.t
 FROM (SELECT DISTINCT idea_id, note, cw_html_text(note_html) AS text FROM idea_status_changes WHERE note <> '') t
 WHERE n.kind = 'status_change' AND n.idea_id = t.idea_id AND n.body = t.note;
 
+-- The lexemes of each title, for "similar ideas" that work both ways: an
+-- idea's page finds titles sharing a word (&&) and titles whose words are
+-- all among its own (<@) through this index, where the trigram index only
+-- finds titles containing the page's title, not titles it contains.
+ALTER TABLE ideas ADD COLUMN title_words text[] GENERATED ALWAYS AS (tsvector_to_array(to_tsvector('english', cw_unaccent(title)))) STORED;
+CREATE INDEX ideas_title_words_idx ON ideas USING gin (title_words);
+
 -- +goose Down
+DROP INDEX ideas_title_words_idx;
+ALTER TABLE ideas DROP COLUMN title_words;
 ALTER TABLE comments DROP COLUMN body_text;
 ALTER TABLE ideas DROP COLUMN body_text;
 DROP FUNCTION cw_html_text(text);
