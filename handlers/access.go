@@ -17,6 +17,7 @@ func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if isAPI(c) {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="crowdwise"`)
 			return &models.Problem{Kind: models.ErrUnauthorized, Message: "Please sign in."}
 		}
 		back := "/"

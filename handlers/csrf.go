@@ -30,9 +30,10 @@ func (h *Handler) csrf() echo.MiddlewareFunc {
 			// Provider callbacks are protected by the single-use state and
 			// the browser-binding cookie instead (Apple posts them cross-site).
 			// RFC 8058 one-click unsubscribe is posted by mail clients; its
-			// signed token is the proof instead.
+			// signed token is the proof instead. A bearer request carries no
+			// cookie authority (bearer refuses one with a session cookie).
 			if strings.HasSuffix(c.Path(), "/:provider/callback") || c.Path() == "/unsubscribe" ||
-				h.skipSession(c) || unmatched(c) {
+				h.skipSession(c) || unmatched(c) || currentAPIToken(c) != nil {
 				return next(c)
 			}
 			req := c.Request()

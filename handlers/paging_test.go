@@ -34,6 +34,7 @@ func TestListPagesClampPagingAndSayWhenPastTheEnd(t *testing.T) {
 	}
 	addNotifications(t, app, memberUser, 1)
 	app.db.Exec(`UPDATE ideas SET moderation = 'pending' WHERE id = ?`, ideas[2].ID)
+	app.createToken(t, member, "Pageable token", models.ScopeRead)
 	clients := map[string]*http.Client{"visitor": app.client(), "member": member, "moderator": mod, "admin": admin}
 	lists := []pagedList{
 		{"/?sort=new", "visitor", ideas[1].Title, "No ideas yet"},
@@ -43,6 +44,8 @@ func TestListPagesClampPagingAndSayWhenPastTheEnd(t *testing.T) {
 		{"/admin/users", "admin", "member@example.com", "No users match"},
 		{"/admin/audit", "admin", "idea.status", "No entries match"},
 		{"/staff/moderation", "moderator", ideas[2].Title, "Nothing is waiting"},
+		{"/settings/tokens", "member", "Pageable token", "No tokens yet"},
+		{"/admin/tokens", "admin", "Pageable token", "No tokens."},
 	}
 	for _, l := range lists {
 		c := clients[l.who]

@@ -23,6 +23,12 @@ func (h *Handler) actionLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if currentUser(c).IsStaff() {
 			return next(c)
 		}
+		if t := currentAPIToken(c); t != nil { // counted per token too
+			if err := models.CheckTokenAction(c.Request().Context(), h.db, t.ID, c.RealIP()); err != nil {
+				return err
+			}
+			return next(c)
+		}
 		if err := models.CheckIPAction(c.Request().Context(), h.db, c.RealIP()); err != nil {
 			return err
 		}

@@ -89,6 +89,7 @@ var notices = map[string]string{
 	"voted":        "You're signed in, and your vote is counted.",
 	"vote-closed":  "You're signed in, but your vote was not counted: voting on this idea has closed.",
 	"vote-failed":  "You're signed in, but your vote could not be counted. Please try again.",
+	"revoked":      "Token revoked. It stops working at once.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

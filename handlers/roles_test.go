@@ -21,6 +21,7 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 	idea := func(p string) string { return strings.ReplaceAll(p, ":idea", itoa(ideaID)) }
 	comment := func(p string) string { return strings.ReplaceAll(p, ":comment", itoa(o.commentID)) }
 	merged := func(p string) string { return strings.ReplaceAll(p, ":merged", itoa(o.mergedID)) }
+	token := func(p string) string { return strings.ReplaceAll(p, ":token", itoa(o.tokenID)) }
 	mod, pm := models.RoleModerator, models.RoleProductManager
 	return []staffRoute{
 		{"GET", "/admin/users", "", nil},
@@ -35,6 +36,8 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"POST", "/admin/settings", "ideas_per_hour=1000&comment_interval_seconds=0&votes_per_minute=100000&duplicate_window_minutes=0" +
 			"&new_member_max_links=1000&new_member_posts=3&per_ip_actions_per_minute=100000&signups_per_ip_per_hour=100000&votes_per_day=100000", nil},
 		{"GET", "/admin/audit", "", nil},
+		{"GET", "/admin/tokens", "", nil},
+		{"POST", token("/admin/tokens/:token/revoke"), "", nil},
 		{"GET", "/staff/moderation", "", []string{mod}},
 		{"GET", "/api/v1/moderation/queue", "", []string{mod}},
 		{"GET", idea("/ideas/:idea/merge"), "", []string{mod}},
@@ -57,8 +60,9 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 }
 
 // matrixObjects are more things for staff routes to act on: a comment by the
-// target member and an idea merged into the target idea.
-type matrixObjects struct{ commentID, mergedID int64 }
+// target member, an idea merged into the target idea and the member's API
+// token.
+type matrixObjects struct{ commentID, mergedID, tokenID int64 }
 
 // TestRoleMatrix requests every staff and admin route as anonymous, member,
 // moderator, product manager and admin: anonymous pages redirect to sign-in
@@ -78,6 +82,7 @@ func TestRoleMatrix(t *testing.T) {
 		t.Fatalf("merge = %d %s", res.StatusCode, body)
 	}
 	o.mergedID = dup.ID
+	o.tokenID = app.createToken(t, targetClient, "matrix", models.ScopeRead).ID
 	for _, r := range staffRoutes(target.ID, targetIdea.ID, o) {
 		for who, c := range clients {
 			var res *http.Response

@@ -18,7 +18,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		h.securityHeaders,
 		h.bodyLimit(),
 	)
-	e.Use(h.gzip(), h.sessions, h.refuseOversize, h.csrf(), h.validText)
+	e.Use(h.gzip(), h.bearer, h.sessions, h.refuseOversize, h.csrf(), h.validText)
 
 	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)
@@ -69,6 +69,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	member.POST("/settings/sessions/revoke", h.settingsRevokeSessions)
 	member.GET("/settings/export", h.settingsExport)
 	member.POST("/settings/delete", h.settingsDelete)
+	member.GET("/settings/tokens", h.settingsTokens)
+	member.POST("/settings/tokens", h.settingsCreateToken)
+	member.POST("/settings/tokens/:id/revoke", h.settingsRevokeToken)
 
 	staff := group(e, "", h.requireRole(models.RoleModerator, models.RoleProductManager))
 	staff.POST("/ideas/:id/status", h.statusForm)
@@ -100,8 +103,12 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin.POST("/categories/:id", h.adminUpdateCategory)
 	admin.POST("/settings", h.adminSaveSettings)
 	admin.GET("/audit", h.adminAudit)
+	admin.GET("/tokens", h.adminTokens)
+	admin.POST("/tokens/:id/revoke", h.adminRevokeToken)
 
-	api := group(e, "/api/v1")
+	// A bearer token's scopes limit it per group (scope); its owner's role
+	// limits it as it limits them.
+	api := group(e, "/api/v1", h.scope(models.ScopeRead))
 	api.GET("/openapi.yaml", h.openapi)
 	api.GET("/me", h.apiMe)
 	api.GET("/categories", h.apiCategories)
@@ -110,7 +117,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.GET("/ideas/:id", h.apiGetIdea)
 	api.GET("/ideas/:id/comments", h.apiComments)
 
-	apiMember := group(e, "/api/v1", h.requireUser, h.actionLimit)
+	apiMember := group(e, "/api/v1", h.requireUser, h.scope(models.ScopeWrite), h.actionLimit)
 	apiMember.PATCH("/me", h.apiUpdateMe)
 	apiMember.POST("/ideas", h.apiCreateIdea)
 	apiMember.PATCH("/ideas/:id", h.apiUpdateIdea)
@@ -125,10 +132,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiMember.DELETE("/comments/:id", h.apiDeleteComment)
 	apiMember.POST("/comments/:id/flags", h.apiFlagComment)
 
-	apiStaff := group(e, "/api/v1", h.requireRole(models.RoleModerator, models.RoleProductManager))
+	// A token cannot mint or manage tokens: a signed-in session only.
+	apiTokens := group(e, "/api/v1", h.sessionOnly, h.requireUser, h.actionLimit)
+	apiTokens.GET("/me/tokens", h.apiListTokens)
+	apiTokens.POST("/me/tokens", h.apiCreateToken)
+	apiTokens.DELETE("/me/tokens/:id", h.apiRevokeToken)
+
+	apiStaff := group(e, "/api/v1", h.requireRole(models.RoleModerator, models.RoleProductManager), h.scope(models.ScopeStaff))
 	apiStaff.POST("/ideas/:id/status", h.apiSetStatus)
 
-	apiModerator := group(e, "/api/v1", h.requireRole(models.RoleModerator))
+	apiModerator := group(e, "/api/v1", h.requireRole(models.RoleModerator), h.scope(models.ScopeStaff))
 	apiModerator.GET("/moderation/queue", h.apiModerationQueue)
 	apiModerator.POST("/ideas/:id/merge", h.apiMerge)
 	apiModerator.POST("/ideas/:id/unmerge", h.apiUnmerge)
@@ -139,7 +152,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiModerator.POST("/users/:id/ban", h.apiBan)
 	apiModerator.DELETE("/users/:id/ban", h.apiUnban)
 
-	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin))
+	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)
 }
 

@@ -47,6 +47,18 @@ type Export struct {
 	Votes      []ExportRef      `json:"votes"`
 	Follows    []ExportRef      `json:"follows"`
 	Flags      []ExportFlag     `json:"flags"`
+	APITokens  []ExportAPIToken `json:"api_tokens"` // never the token itself: it is not kept
+}
+
+type ExportAPIToken struct {
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     Tags       `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	LastUsedIP *string    `json:"last_used_ip"`
+	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
 type ExportIdea struct {
@@ -131,6 +143,7 @@ func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, er
 	}
 	db = db.WithContext(ctx)
 	x.Ideas, x.Comments, x.Votes, x.Follows, x.Flags = []ExportIdea{}, []ExportComment{}, []ExportRef{}, []ExportRef{}, []ExportFlag{}
+	x.APITokens = []ExportAPIToken{}
 	for _, q := range []struct {
 		sql string
 		dst any
@@ -140,6 +153,7 @@ func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, er
 		{`SELECT idea_id, created_at FROM votes WHERE user_id = ? ORDER BY created_at`, &x.Votes},
 		{`SELECT idea_id, created_at FROM follows WHERE user_id = ? ORDER BY created_at`, &x.Follows},
 		{`SELECT target_type, target_id, reason, note, created_at FROM flags WHERE user_id = ? ORDER BY id`, &x.Flags},
+		{`SELECT name, prefix, scopes, created_at, expires_at, last_used_at, last_used_ip, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id`, &x.APITokens},
 	} {
 		if err := db.Raw(q.sql, userID).Scan(q.dst).Error; err != nil {
 			return nil, err
@@ -149,7 +163,7 @@ func ExportUserData(ctx context.Context, db *gorm.DB, userID int64) (*Export, er
 }
 
 // DeleteAccount erases a person's personal data and signs them out
-// everywhere. Their ideas and comments stay, shown as by "deleted user"; the
+// everywhere (sessions and API tokens). Their ideas and comments stay, shown as by "deleted user"; the
 // row keeps its id (without name, email or avatar) so threads and audit
 // entries still line up. Their votes, follows and flags are removed, with
 // the ideas' counters and scores recomputed; their own notifications, email
@@ -175,6 +189,7 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 		for _, q := range []string{
 			`DELETE FROM identities WHERE user_id = ?`,
 			`DELETE FROM sessions WHERE user_id = ?`,
+			`DELETE FROM api_tokens WHERE user_id = ?`,
 			`DELETE FROM auth_states WHERE link_user_id = ?`,
 			`DELETE FROM flags WHERE user_id = ?`,
 		} {

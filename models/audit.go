@@ -16,6 +16,7 @@ type AuditEntry struct {
 	TargetID   *int64
 	Before     json.RawMessage `gorm:"type:jsonb"`
 	After      json.RawMessage `gorm:"type:jsonb"`
+	TokenID    *int64          // the API token the actor used, if any
 	CreatedAt  time.Time
 }
 
@@ -28,6 +29,7 @@ func audit(tx *gorm.DB, actor *User, action, targetType string, targetID int64, 
 	e := AuditEntry{Action: action, TargetType: targetType, TargetID: &targetID}
 	if actor != nil {
 		e.ActorID = &actor.ID
+		e.TokenID = actor.TokenID
 	}
 	var err error
 	if before != nil {

@@ -22,6 +22,7 @@ type AuditRow struct {
 	TargetID   *int64          `json:"target_id"`
 	Before     json.RawMessage `json:"before"`
 	After      json.RawMessage `json:"after"`
+	TokenID    *int64          `json:"token_id"` // the API token the actor used
 	CreatedAt  time.Time       `json:"created_at"`
 }
 
@@ -51,6 +52,7 @@ var KnownAuditActions = []string{
 	"user.role", "user.ban", "user.unban", "settings.update", "category.create", "category.update",
 	"idea.approve", "idea.hide", "idea.restore", "idea.spam",
 	"comment.approve", "comment.hide", "comment.restore", "comment.spam",
+	"token.revoke",
 }
 
 var (
@@ -132,7 +134,7 @@ func ListAudit(ctx context.Context, db *gorm.DB, actor *User, q AuditQuery) (*Au
 		return nil, err
 	}
 	err := query().Select(`a.id, a.actor_id, CASE WHEN u.id IS NULL THEN 'system' WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS actor_name,
-		a.action, a.target_type, a.target_id, a.before, a.after, a.created_at`).
+		a.action, a.target_type, a.target_id, a.before, a.after, a.token_id, a.created_at`).
 		Order("a.created_at DESC, a.id DESC").Limit(q.Page.PerPage).Offset(q.Page.Offset()).Scan(&out.Rows).Error
 	if err != nil {
 		return nil, err

@@ -50,6 +50,9 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeletedAt     *time.Time
+	// TokenID is the API token this request acts through (nil for a
+	// browser session); audit entries name it.
+	TokenID *int64 `gorm:"-"`
 }
 
 // HasRole reports whether u holds one of roles; admins hold every role.
