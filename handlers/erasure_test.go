@@ -46,14 +46,14 @@ func TestDeleteAccountLeavesNoTraces(t *testing.T) {
 	}
 	mustOK(app.api(t, zed, "POST", fmt.Sprintf("/api/v1/ideas/%d/flags", b.ID), `{"reason":"other","note":"dup"}`))
 	mustOK(app.api(t, ann, "POST", fmt.Sprintf("/api/v1/ideas/%d/comments", a.ID), fmt.Sprintf(`{"body":"Noted","parent_id":%d}`, zedC.ID)))
-	app.db.Exec(`UPDATE jobs SET last_error = '550 <zed.unique@example.com>: mailbox unavailable'
-		WHERE dedupe_key IN (SELECT 'email:' || id FROM notifications WHERE user_id = ?)`, z.ID)
+	app.db.Exec(`UPDATE river_job SET errors = ARRAY['{"attempt": 1, "error": "550 <zed.unique@example.com>: mailbox unavailable"}'::jsonb]
+		WHERE kind = 'email' AND args->>'notification_id' IN (SELECT id::text FROM notifications WHERE user_id = ?)`, z.ID)
 	var annTitles []string
 	app.db.Raw(`SELECT n.title FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = 'ann@example.com' ORDER BY n.id`).Scan(&annTitles)
 	if len(annTitles) != 4 || !strings.HasPrefix(annTitles[0], "Zed Uniquename commented") || !strings.HasPrefix(annTitles[3], "Zorro Quixotic commented") {
 		t.Fatalf("Ann's notifications before: %q", annTitles)
 	}
-	if n := app.count(t, `SELECT count(*) FROM jobs WHERE last_error LIKE '%zed.unique%'`); n != 1 {
+	if n := app.count(t, `SELECT count(*) FROM river_job WHERE array_to_string(errors, ' ') LIKE '%zed.unique%'`); n != 1 {
 		t.Fatalf("%d failed email jobs for Zed, want 1", n)
 	}
 

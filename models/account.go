@@ -234,8 +234,8 @@ func eraseNotifications(tx *gorm.DB, userID int64) error {
 		sql string
 		arg any
 	}{
-		{`DELETE FROM jobs WHERE dedupe_key IN (SELECT 'email:' || id FROM notifications WHERE user_id = ?)`, userID},
-		{`DELETE FROM jobs WHERE kind = '` + jobDigestUser + `' AND payload->>'user_id' = ?`, itoa(userID)},
+		{`DELETE FROM river_job WHERE kind = '` + jobEmail + `' AND args->>'notification_id' IN (SELECT id::text FROM notifications WHERE user_id = ?)`, userID},
+		{`DELETE FROM river_job WHERE kind = '` + jobDigestUser + `' AND args->>'user_id' = ?`, itoa(userID)},
 		{`DELETE FROM notifications WHERE user_id = ?`, userID},
 		{`DELETE FROM notification_prefs WHERE user_id = ?`, userID},
 	} {

@@ -8,34 +8,37 @@ import (
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// digestJob is the digest fan-out job of one day, as stored.
-type digestJob struct {
-	RunAt     time.Time
-	DoneAt    *time.Time
-	LastError string
+// The digest schedule fires at the digest hour, and again inside the grace
+// hour (for a leader elected after the hour), never later: a process starting
+// after the hour sends nothing until tomorrow's. Swept over every minute of
+// two days.
+func TestDigestScheduleFiresAtItsHourNotAtStart(t *testing.T) {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	hour := time.Duration(models.DigestHour) * time.Hour
+	for m := 0; m < 2*24*60; m++ {
+		now := today.Add(time.Duration(m) * time.Minute)
+		next := models.DigestSchedule{}.Next(now)
+		day := now.Truncate(24 * time.Hour)
+		// The last firing of the grace hour is at 08:50.
+		inGrace := !now.Before(day.Add(hour)) && now.Before(day.Add(hour+50*time.Minute))
+		switch {
+		case !next.After(now):
+			t.Fatalf("Next(%s) = %s, not after now", now, next)
+		case now.Before(day.Add(hour)) && !next.Equal(day.Add(hour)):
+			t.Fatalf("before the hour: Next(%s) = %s, want %s", now, next, day.Add(hour))
+		case inGrace && next.Sub(now) > 10*time.Minute:
+			t.Fatalf("within the grace hour: Next(%s) = %s, want within 10 minutes", now, next)
+		case inGrace && next.After(day.Add(hour+time.Hour)):
+			t.Fatalf("within the grace hour: Next(%s) = %s, past the hour", now, next)
+		case !inGrace && !now.Before(day.Add(hour)) && !next.Equal(day.AddDate(0, 0, 1).Add(hour)):
+			t.Fatalf("after the grace hour: Next(%s) = %s, want tomorrow's %s", now, next, day.AddDate(0, 0, 1).Add(hour))
+		}
+	}
 }
 
-func digestJobs(t *testing.T, e *notifyEnv) map[string]digestJob {
-	t.Helper()
-	var rows []struct {
-		Day       string
-		RunAt     time.Time
-		DoneAt    *time.Time
-		LastError string
-	}
-	if err := e.db.Raw(`SELECT payload->>'day' AS day, run_at, done_at, last_error FROM jobs WHERE kind = 'digest'`).Scan(&rows).Error; err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]digestJob{}
-	for _, r := range rows {
-		out[r.Day] = digestJob{r.RunAt, r.DoneAt, r.LastError}
-	}
-	return out
-}
-
-// A process starting after the digest hour queues tomorrow's digest and
-// sends nothing now; before the hour it queues today's.
-func TestDigestIsScheduledForItsHourNotForStart(t *testing.T) {
+// Each day's digest is queued once however often the schedule fires and
+// however many processes fire it, done or not; another day's is its own.
+func TestDigestIsQueuedOncePerDay(t *testing.T) {
 	ctx := context.Background()
 	e := newNotifyEnv(t)
 	ann, cal := notifyUser(t, e.db, "Ann"), notifyUser(t, e.db, "Cal")
@@ -43,61 +46,25 @@ func TestDigestIsScheduledForItsHourNotForStart(t *testing.T) {
 	if _, err := models.SetFollow(ctx, e.db, cal, idea.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	// A comment on a followed idea goes to Cal's digest by default.
 	if _, err := models.CreateComment(ctx, e.db, ann, idea.ID, models.CommentInput{Body: "Something for the digest"}); err != nil {
 		t.Fatal(err)
 	}
-
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	tomorrow := today.AddDate(0, 0, 1)
-	hour := time.Duration(models.DigestHour) * time.Hour
-	if err := models.ScheduleDigest(ctx, e.db, today.Add(hour+time.Hour)); err != nil { // an hour after the digest hour
-		t.Fatal(err)
-	}
-	jobs := digestJobs(t, e)
-	if len(jobs) != 1 || !jobs[tomorrow.Format(time.DateOnly)].RunAt.Equal(tomorrow.Add(hour)) {
-		t.Fatalf("after the hour: digest jobs %+v, want one for %s at %s", jobs, tomorrow.Format(time.DateOnly), tomorrow.Add(hour))
-	}
+	today := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Duration(models.DigestHour) * time.Hour)
+	e.queueDigest(t, today)
+	e.queueDigest(t, today.Add(10*time.Minute))
 	e.run(t)
-	if n := len(e.srv.Messages()); n != 0 {
-		t.Errorf("%d emails sent at start; the digest waits for its hour", n)
+	if n := len(e.srv.Messages()); n != 1 {
+		t.Fatalf("%d digests sent, want 1", n)
 	}
-
-	// Before the hour: today's digest, at the hour.
-	if err := models.ScheduleDigest(ctx, e.db, today.Add(hour-time.Minute)); err != nil {
-		t.Fatal(err)
+	e.queueDigest(t, today.Add(20*time.Minute))
+	e.run(t)
+	if n := len(e.srv.Messages()); n != 1 {
+		t.Errorf("%d digests after a later firing the same day, want 1", n)
 	}
-	if j, ok := digestJobs(t, e)[today.Format(time.DateOnly)]; !ok || !j.RunAt.Equal(today.Add(hour)) {
-		t.Errorf("before the hour: today's digest %+v", j)
-	}
-}
-
-// A digest whose hour passed while no worker ran is settled as skipped when
-// the next worker starts, not sent late; one just within the grace period
-// is kept.
-func TestLateDigestIsSkippedNotSentAtStart(t *testing.T) {
-	ctx := context.Background()
-	e := newNotifyEnv(t)
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	hour := time.Duration(models.DigestHour) * time.Hour
-	old, recent := today.AddDate(0, 0, -3), today.AddDate(0, 0, -1)
-	for _, day := range []time.Time{old, recent} {
-		if err := models.ScheduleDigest(ctx, e.db, day.Add(hour-time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A worker starts 30 minutes after yesterday's digest hour.
-	if err := models.ScheduleDigest(ctx, e.db, recent.Add(hour+30*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	jobs := digestJobs(t, e)
-	if j := jobs[old.Format(time.DateOnly)]; j.DoneAt == nil || j.LastError == "" {
-		t.Errorf("a digest three days late is still pending: %+v", j)
-	}
-	if j := jobs[recent.Format(time.DateOnly)]; j.DoneAt != nil {
-		t.Errorf("a digest 30 minutes late was skipped: %+v", j)
-	}
-	if _, ok := jobs[today.Format(time.DateOnly)]; !ok {
-		t.Errorf("the next digest is not queued: %+v", jobs)
+	var days []string
+	e.queueDigest(t, today.AddDate(0, 0, 1))
+	e.db.Raw(`SELECT args->>'day' FROM river_job WHERE kind = 'digest' ORDER BY 1`).Scan(&days)
+	if len(days) != 2 || days[0] != today.Format(time.DateOnly) || days[1] != today.AddDate(0, 0, 1).Format(time.DateOnly) {
+		t.Errorf("digest jobs for days %v, want today and tomorrow", days)
 	}
 }

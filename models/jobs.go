@@ -2,22 +2,29 @@ package models
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"database/sql"
+	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 )
 
-// The job queue is an outbox in PostgreSQL: a job is inserted in the same
-// transaction as the event that causes it, and a worker claims due jobs with
-// FOR UPDATE SKIP LOCKED, runs them and marks them done in the claiming
-// transaction. A crash before the send leaves the job to the next run; a
-// job that succeeded is committed as done with its effects, so it does not
-// run again. (A crash after the SMTP server accepted a message but before
-// the commit sends it again on the next run: at least once, never zero.)
+// The job queue is River (riverqueue/river) on the same PostgreSQL. A job is
+// inserted in the same transaction as the event that causes it (InsertTx on
+// GORM's *sql.Tx), so a rolled-back change queues nothing. A worker runs each
+// job in one transaction that also marks the job completed (JobCompleteTx):
+// the job's effects and its completion commit together, so a job that
+// succeeded never runs again. (A crash after the SMTP server accepted a
+// message but before the commit sends it again on the next run: at least
+// once, never zero.)
+//
+// River runs on the database/sql driver over GORM's pool: the job's work and
+// its completion must share one transaction, and GORM's transactions are
+// *sql.Tx. The driver has no LISTEN, so workers poll (JobConfig.Poll).
 
 // Job kinds this package runs.
 const (
@@ -26,7 +33,27 @@ const (
 	jobDigestUser = "digest_user" // {user_id, day}: one member's daily digest
 )
 
-// MaxJobAttempts is how often a job is tried before it is marked dead.
+type emailArgs struct {
+	NotificationID int64 `json:"notification_id"`
+}
+
+func (emailArgs) Kind() string { return jobEmail }
+
+type digestArgs struct {
+	Day string `json:"day"`
+}
+
+func (digestArgs) Kind() string { return jobDigest }
+
+type digestUserArgs struct {
+	UserID int64  `json:"user_id"`
+	Day    string `json:"day"`
+}
+
+func (digestUserArgs) Kind() string { return jobDigestUser }
+
+// MaxJobAttempts is how often a job is tried before River discards it (kept
+// with its errors for inspection).
 const MaxJobAttempts = 8
 
 // jobBackoff is the wait after the n-th failed attempt: 1, 2, 4 … minutes,
@@ -38,6 +65,14 @@ func jobBackoff(attempts int) time.Duration {
 	}
 	d := time.Minute << min(attempts-1, 10)
 	return min(d, 2*time.Hour)
+}
+
+// backoffPolicy is River's retry policy for our jobs; job.Attempt already
+// counts the attempt that failed.
+type backoffPolicy struct{}
+
+func (backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().UTC().Add(jobBackoff(job.Attempt))
 }
 
 // JobConfig is what the worker needs from the process.
@@ -64,151 +99,169 @@ func (c *JobConfig) defaults() {
 	c.Mail.defaults(c.Logger)
 }
 
-// jobFunc runs one job inside the claiming transaction; ctx bounds outside
-// work such as a delivery. Returning an error rolls back the job's writes
-// and schedules a retry.
-type jobFunc func(ctx context.Context, tx *gorm.DB, cfg *JobConfig, payload json.RawMessage) error
-
-// jobKinds maps each kind to its runner. The worker claims only these
-// kinds, so jobs another component queues for its own worker are left alone.
-var jobKinds = map[string]jobFunc{
-	jobEmail:      runEmailJob,
-	jobDigest:     runDigestJob,
-	jobDigestUser: runDigestUserJob,
+// txWorker runs a job's function in one GORM transaction and completes the
+// job in it. Returning an error rolls back the job's writes, and River
+// records the attempt and schedules a retry.
+type txWorker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	db  *gorm.DB
+	cfg *JobConfig
+	run func(ctx context.Context, tx *gorm.DB, cfg *JobConfig, args T) error
 }
 
-func jobKindList() []string {
-	ks := make([]string, 0, len(jobKinds))
-	for k := range jobKinds {
-		ks = append(ks, k)
+func (w *txWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := w.run(ctx, tx, w.cfg, job.Args); err != nil {
+			return err
+		}
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
+		}
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, sqlTx, job)
+		return err
+	})
+}
+
+// sqlTxOf is the database/sql transaction under a GORM transaction.
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("jobs must be queued inside a transaction (got %T)", tx.Statement.ConnPool)
 	}
-	sort.Strings(ks)
-	return ks
+	return sqlTx, nil
 }
 
-// enqueueJob queues a job in tx. With a dedupe key, a job with the same key
-// (done or not) makes this a no-op.
-func enqueueJob(tx *gorm.DB, kind string, payload any, runAt time.Time, dedupeKey string) error {
-	b, err := json.Marshal(payload)
+// insertJobs queues jobs in tx, which must be a GORM transaction: they
+// become visible to workers when it commits and vanish if it rolls back.
+// The client is insert-only (no pool, no workers), so models needs no
+// process-wide handle.
+func insertJobs(ctx context.Context, tx *gorm.DB, params []river.InsertManyParams) error {
+	if len(params) == 0 {
+		return nil
+	}
+	sqlTx, err := sqlTxOf(tx)
 	if err != nil {
 		return err
 	}
-	var key *string
-	if dedupeKey != "" {
-		key = &dedupeKey
+	client, err := river.NewClient(riverdatabasesql.New(nil), &river.Config{MaxAttempts: MaxJobAttempts})
+	if err != nil {
+		return err
 	}
-	return tx.Exec(`INSERT INTO jobs (kind, payload, run_at, dedupe_key) VALUES (?, ?, ?, ?)
-		ON CONFLICT (dedupe_key) DO NOTHING`, kind, string(b), runAt, key).Error
+	_, err = client.InsertManyTx(ctx, sqlTx, params)
+	return err
 }
 
-// RunDueJobs runs due jobs one at a time until none is due and returns how
-// many it tried, failures included. Tests call it instead of waiting for the
-// worker. The error is for the queue itself (e.g. the database is down);
-// a failing job is recorded on its row and retried later.
-func RunDueJobs(ctx context.Context, db *gorm.DB, cfg JobConfig) (int, error) {
+// Queue is the River client that works this package's jobs and enqueues the
+// daily digest. cmd/crowdwise starts it once the server listens and stops it
+// on shutdown.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+// QueueOptions tunes a Queue beyond JobConfig.
+type QueueOptions struct {
+	// Periodic enqueues the daily digest (the elected leader among all
+	// processes does). Off for a queue that only drains, as in tests.
+	Periodic bool
+	// Workers is how many jobs one process runs at once (default 4).
+	Workers int
+}
+
+// NewQueue builds the River client over db's pool.
+func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	cfg.defaults()
-	n := 0
-	for ctx.Err() == nil {
-		ran, err := runOneJob(ctx, db, &cfg)
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &txWorker[emailArgs]{db: db, cfg: &cfg, run: runEmailJob})
+	river.AddWorker(workers, &txWorker[digestArgs]{db: db, cfg: &cfg, run: runDigestJob})
+	river.AddWorker(workers, &txWorker[digestUserArgs]{db: db, cfg: &cfg, run: runDigestUserJob})
+	rc := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
+		Workers:           workers,
+		MaxAttempts:       MaxJobAttempts,
+		RetryPolicy:       backoffPolicy{},
+		JobTimeout:        cfg.Timeout,
+		FetchPollInterval: cfg.Poll,
+		FetchCooldown:     min(cfg.Poll, 100*time.Millisecond),
+		PollOnly:          true,
+		Logger:            cfg.Logger,
+	}
+	if opts.Workers <= 0 {
+		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
+	}
+	if opts.Periodic {
+		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
+	}
+	client, err := river.NewClient(riverdatabasesql.New(sqlDB), rc)
+	if err != nil {
+		return nil, err
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start begins working jobs in the background. Cancelling ctx is a hard stop
+// that cancels the jobs in hand; a graceful shutdown calls Stop instead.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop stops fetching and waits for the jobs in hand to finish, or for ctx.
+func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+// RunDueJobs works due jobs until none is due or running and returns how many
+// it tried, failures included. Tests call it instead of waiting for a
+// worker. It runs a real River client, so what it tests is what serves.
+func RunDueJobs(ctx context.Context, db *gorm.DB, cfg JobConfig) (int, error) {
+	if cfg.Poll <= 0 {
+		cfg.Poll = 20 * time.Millisecond
+	}
+	// One job at a time, in queue order, like a single worker.
+	q, err := NewQueue(db, cfg, QueueOptions{Workers: 1})
+	if err != nil {
+		return 0, err
+	}
+	var start time.Time
+	if err := db.WithContext(ctx).Raw(`SELECT clock_timestamp()`).Scan(&start).Error; err != nil {
+		return 0, err
+	}
+	events, cancel := q.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	defer cancel()
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+		return 0, err
+	}
+	stop := func() error {
+		stopCtx, c := context.WithTimeout(context.WithoutCancel(ctx), cfg.Timeout+30*time.Second)
+		defer c()
+		return q.Stop(stopCtx)
+	}
+	for {
+		var left int64
+		// Due means available now; running includes a finished job whose
+		// state River has not written yet.
+		err := db.WithContext(ctx).Raw(`SELECT count(*) FROM river_job
+			WHERE (state = 'available' AND scheduled_at <= now()) OR state = 'running'`).Scan(&left).Error
 		if err != nil {
-			return n, err
+			stop()
+			return 0, err
 		}
-		if !ran {
+		if left == 0 {
 			break
 		}
-		n++
-	}
-	return n, nil
-}
-
-// claimedJob is the part of a jobs row the runner needs.
-type claimedJob struct {
-	ID       int64
-	Kind     string
-	Payload  json.RawMessage
-	Attempts int
-}
-
-// runOneJob claims the oldest due job and runs it in the claiming
-// transaction; ran is false when nothing was due.
-func runOneJob(ctx context.Context, db *gorm.DB, cfg *JobConfig) (ran bool, err error) {
-	// A job that started finishes even when the worker is asked to stop,
-	// so shutdown never abandons a delivery half way; Timeout bounds it.
-	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Timeout+10*time.Second)
-	defer cancel()
-	err = db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
-		var jobs []claimedJob
-		err := tx.Raw(`SELECT id, kind, payload, attempts FROM jobs
-			WHERE done_at IS NULL AND dead_at IS NULL AND run_at <= now() AND kind IN ?
-			ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`, jobKindList()).Scan(&jobs).Error
-		if err != nil || len(jobs) == 0 {
-			return err
-		}
-		ran = true
-		j := jobs[0]
-		runCtx, cancelRun := context.WithTimeout(txCtx, cfg.Timeout)
-		defer cancelRun()
-		// A savepoint, so a failed job's partial writes roll back while
-		// the attempt itself is still recorded.
-		runErr := tx.Transaction(func(sp *gorm.DB) error {
-			return jobKinds[j.Kind](runCtx, sp, cfg, j.Payload)
-		})
-		log := cfg.Logger.With("job_id", j.ID, "job_kind", j.Kind, "attempt", j.Attempts+1)
-		if runErr == nil {
-			log.Debug("job done")
-			return tx.Exec(`UPDATE jobs SET done_at = now(), attempts = attempts + 1, last_error = '' WHERE id = ?`, j.ID).Error
-		}
-		attempts := j.Attempts + 1
-		msg := runErr.Error()
-		if len(msg) > 2000 {
-			msg = msg[:2000]
-		}
-		if attempts >= MaxJobAttempts {
-			log.Error("job failed for the last time; marked dead", "error", msg)
-			return tx.Exec(`UPDATE jobs SET attempts = ?, last_error = ?, dead_at = now() WHERE id = ?`, attempts, msg, j.ID).Error
-		}
-		wait := jobBackoff(attempts)
-		log.Warn("job failed; will retry", "error", msg, "retry_in", wait.String())
-		return tx.Exec(`UPDATE jobs SET attempts = ?, last_error = ?, run_at = now() + ? * interval '1 second' WHERE id = ?`,
-			attempts, msg, int64(wait.Seconds()), j.ID).Error
-	})
-	return ran, err
-}
-
-// RunWorker runs jobs until ctx is cancelled: it drains every due job, then
-// polls every cfg.Poll, and schedules the daily digest once per UTC day.
-// It never sends from a request goroutine; requests only insert jobs.
-func RunWorker(ctx context.Context, db *gorm.DB, cfg JobConfig) {
-	cfg.defaults()
-	log := cfg.Logger
-	log.Info("job worker started", "poll", cfg.Poll.String())
-	scheduled := ""
-	wait := time.Duration(0)
-	failures := 0
-	for {
 		select {
 		case <-ctx.Done():
-			log.Info("job worker stopped")
-			return
-		case <-time.After(wait):
+			stop()
+			return 0, ctx.Err()
+		case <-events:
+		case <-time.After(cfg.Poll):
 		}
-		now := time.Now().UTC()
-		if day := now.Format(time.DateOnly); day != scheduled {
-			if err := ScheduleDigest(ctx, db, now); err != nil {
-				log.Warn("could not schedule the daily digest", "error", err)
-			} else {
-				scheduled = day
-			}
-		}
-		_, err := RunDueJobs(ctx, db, cfg)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			// Back off while the database is away instead of logging
-			// every second.
-			failures++
-			wait = min(cfg.Poll<<min(failures, 5), 30*time.Second)
-			log.Warn("job queue unavailable", "error", err, "retry_in", wait.String())
-			continue
-		}
-		failures, wait = 0, cfg.Poll
 	}
+	if err := stop(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.WithContext(ctx).Raw(`SELECT count(*) FROM river_job WHERE attempted_at >= ?`, start).Scan(&n).Error
+	return int(n), err
 }

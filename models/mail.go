@@ -3,7 +3,6 @@ package models
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	htmltemplate "html/template"
 	"log/slog"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/integrations/mail"
@@ -51,29 +51,53 @@ const digestWindow = "7 days"
 const digestMaxItems = 50
 
 // digestGrace is how late a digest may still go out (a deploy around the
-// hour). One whose hour passed longer ago while no worker ran is skipped
-// rather than sent whenever a process next starts; what it would have
-// listed goes into the next day's digest.
+// hour, a leader change). One whose hour passed longer ago while no worker
+// ran is never queued; what it would have listed goes into the next day's
+// digest.
 const digestGrace = time.Hour
 
-// ScheduleDigest queues the next daily digest after now: today's at
-// DigestHour UTC while that is still ahead, else tomorrow's. It also
-// settles, as skipped, digests left pending more than digestGrace past
-// their hour. The dedupe key makes each day's digest once across restarts
-// and several processes.
-func ScheduleDigest(ctx context.Context, db *gorm.DB, now time.Time) error {
+// digestRetick is how often, inside the grace hour, the schedule fires
+// again, so a leader elected after 08:00 still queues the day's digest.
+// Uniqueness by day keeps it to one.
+const digestRetick = 10 * time.Minute
+
+// DigestSchedule is the River periodic schedule of the daily digest: at
+// DigestHour UTC, then every digestRetick until digestGrace has passed.
+type DigestSchedule struct{}
+
+// Next is the first firing after now.
+func (DigestSchedule) Next(now time.Time) time.Time {
 	now = now.UTC()
-	next := time.Date(now.Year(), now.Month(), now.Day(), DigestHour, 0, 0, 0, time.UTC)
-	if now.After(next) {
-		next = next.AddDate(0, 0, 1)
+	at := time.Date(now.Year(), now.Month(), now.Day(), DigestHour, 0, 0, 0, time.UTC)
+	if now.Before(at) {
+		return at
 	}
-	db = db.WithContext(ctx)
-	if err := db.Exec(`UPDATE jobs SET done_at = now(), last_error = 'skipped: no worker ran at the digest hour'
-		WHERE kind = ? AND done_at IS NULL AND dead_at IS NULL AND run_at < ?`, jobDigest, now.Add(-digestGrace)).Error; err != nil {
-		return err
+	if next := now.Truncate(digestRetick).Add(digestRetick); next.Before(at.Add(digestGrace)) {
+		return next
 	}
-	day := next.Format(time.DateOnly)
-	return enqueueJob(db, jobDigest, map[string]string{"day": day}, next, "digest:"+day)
+	return at.AddDate(0, 0, 1)
+}
+
+// digestJob is the day's digest fan-out, unique by day across all
+// processes and restarts (completed ones included), so each day's digest
+// goes out once.
+func digestJob(now time.Time) (river.JobArgs, *river.InsertOpts) {
+	return digestArgs{Day: now.UTC().Format(time.DateOnly)}, &river.InsertOpts{
+		UniqueOpts: river.UniqueOpts{ByArgs: true},
+	}
+}
+
+func digestPeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(DigestSchedule{}, func() (river.JobArgs, *river.InsertOpts) {
+		return digestJob(time.Now())
+	}, &river.PeriodicJobOpts{ID: "digest"})
+}
+
+// QueueDigest queues the digest of now's UTC day in tx, as the periodic job
+// does at the digest hour; a second call for the same day is a no-op.
+func QueueDigest(ctx context.Context, tx *gorm.DB, now time.Time) error {
+	args, opts := digestJob(now)
+	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: args, InsertOpts: opts}})
 }
 
 // digestWanted selects notifications n (joined with prefs p) that belong in
@@ -82,24 +106,29 @@ func ScheduleDigest(ctx context.Context, db *gorm.DB, now time.Time) error {
 // member switched to digest after the event; that job decides).
 var digestWanted = `n.emailed_at IS NULL AND n.read_at IS NULL AND n.created_at > now() - interval '` + digestWindow + `'
 	AND ` + modeSQL("n", "p") + ` = '` + ModeDigest + `'
-	AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'email:' || n.id AND j.done_at IS NULL AND j.dead_at IS NULL)`
+	AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.kind = '` + jobEmail + `'
+		AND j.args->>'notification_id' = n.id::text AND j.state NOT IN ('completed', 'discarded', 'cancelled'))`
 
 // runDigestJob fans the day's digest out into one job per member, so one
 // failing mailbox retries alone.
-func runDigestJob(_ context.Context, tx *gorm.DB, _ *JobConfig, payload json.RawMessage) error {
-	var p struct {
-		Day string `json:"day"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return err
-	}
-	return tx.Exec(`INSERT INTO jobs (kind, payload, dedupe_key)
-		SELECT '`+jobDigestUser+`', jsonb_build_object('user_id', u.id, 'day', ?::text), 'digest:' || ?::text || ':' || u.id
-		FROM users u
+func runDigestJob(ctx context.Context, tx *gorm.DB, _ *JobConfig, p digestArgs) error {
+	var users []int64
+	err := tx.Raw(`SELECT u.id FROM users u
 		WHERE u.deleted_at IS NULL AND u.email IS NOT NULL AND u.email_verified AND EXISTS (
 			SELECT 1 FROM notifications n LEFT JOIN notification_prefs p ON p.user_id = n.user_id AND p.kind = n.kind
-			WHERE n.user_id = u.id AND `+digestWanted+`)
-		ON CONFLICT (dedupe_key) DO NOTHING`, p.Day, p.Day).Error
+			WHERE n.user_id = u.id AND ` + digestWanted + `)
+		ORDER BY u.id`).Scan(&users).Error
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(users))
+	for _, id := range users {
+		params = append(params, river.InsertManyParams{
+			Args:       digestUserArgs{UserID: id, Day: p.Day},
+			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
+		})
+	}
+	return insertJobs(ctx, tx, params)
 }
 
 // recipient is the member an email goes to.
@@ -126,13 +155,7 @@ func loadRecipient(tx *gorm.DB, userID int64) (*recipient, error) {
 // send time: a notification already emailed, a member who since turned the
 // kind off (or to digest), deleted their account or lost their address is
 // skipped, and the job still counts as done.
-func runEmailJob(ctx context.Context, tx *gorm.DB, cfg *JobConfig, payload json.RawMessage) error {
-	var p struct {
-		NotificationID int64 `json:"notification_id"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return err
-	}
+func runEmailJob(ctx context.Context, tx *gorm.DB, cfg *JobConfig, p emailArgs) error {
 	var rows []struct {
 		Notification
 		Mode string
@@ -171,16 +194,9 @@ func runEmailJob(ctx context.Context, tx *gorm.DB, cfg *JobConfig, payload json.
 }
 
 // runDigestUserJob sends one member their digest and marks what it listed
-// as emailed, in the claiming transaction. Rows another digest is sending
+// as emailed, in the job's transaction. Rows another digest is sending
 // right now (a late retry of yesterday's) are skipped, not mailed twice.
-func runDigestUserJob(ctx context.Context, tx *gorm.DB, cfg *JobConfig, payload json.RawMessage) error {
-	var p struct {
-		UserID int64  `json:"user_id"`
-		Day    string `json:"day"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return err
-	}
+func runDigestUserJob(ctx context.Context, tx *gorm.DB, cfg *JobConfig, p digestUserArgs) error {
 	r, err := loadRecipient(tx, p.UserID)
 	if err != nil || !r.mailable() {
 		return err

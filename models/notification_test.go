@@ -70,6 +70,24 @@ func (e *notifyEnv) run(t *testing.T) int {
 	return n
 }
 
+// queueDigest queues the digest of now's day, as River's periodic job does
+// at the digest hour.
+func (e *notifyEnv) queueDigest(t *testing.T, now time.Time) {
+	t.Helper()
+	err := e.db.Transaction(func(tx *gorm.DB) error { return models.QueueDigest(context.Background(), tx, now) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// retryNow makes every job waiting for a retry due now.
+func (e *notifyEnv) retryNow(t *testing.T) {
+	t.Helper()
+	if err := e.db.Exec(`UPDATE river_job SET state = 'available', scheduled_at = now() WHERE state = 'retryable'`).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // inbox maps each recipient to the messages they got.
 func (e *notifyEnv) inbox(t *testing.T) map[string][]*mailtest.Mail {
 	t.Helper()
@@ -323,9 +341,7 @@ func TestPreferencesOffAndDigest(t *testing.T) {
 	// The daily digest: Cal gets both events in one email; Ann gets the
 	// comment (comments default to the digest); Bob's status change is off,
 	// but his comment notification is in the digest by default.
-	if err := models.ScheduleDigest(ctx, e.db, time.Now().Add(-24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	e.queueDigest(t, time.Now())
 	e.run(t)
 	inbox = e.inbox(t)
 	calMail := inbox["cal@example.com"]
@@ -353,9 +369,7 @@ func TestPreferencesOffAndDigest(t *testing.T) {
 	}
 	// Once a day: scheduling the same day again, or running again, sends nothing.
 	total := len(e.srv.Messages())
-	if err := models.ScheduleDigest(ctx, e.db, time.Now().Add(-24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	e.queueDigest(t, time.Now())
 	e.run(t)
 	if len(e.srv.Messages()) != total {
 		t.Errorf("digest sent twice")
@@ -387,8 +401,11 @@ func TestFailingSMTPRetriesWithBackoff(t *testing.T) {
 	}
 	job := func() jobRow {
 		var j jobRow
-		if err := e.db.Raw(`SELECT attempts, last_error, extract(epoch FROM run_at - now())::float8 AS wait, done_at, dead_at
-			FROM jobs WHERE kind = 'email'`).Scan(&j).Error; err != nil {
+		if err := e.db.Raw(`SELECT attempt AS attempts, coalesce(errors[cardinality(errors)]->>'error', '') AS last_error,
+			extract(epoch FROM scheduled_at - now())::float8 AS wait,
+			CASE WHEN state = 'completed' THEN finalized_at END AS done_at,
+			CASE WHEN state = 'discarded' THEN finalized_at END AS dead_at
+			FROM river_job WHERE kind = 'email'`).Scan(&j).Error; err != nil {
 			t.Fatal(err)
 		}
 		return j
@@ -405,8 +422,9 @@ func TestFailingSMTPRetriesWithBackoff(t *testing.T) {
 	if n := e.run(t); n != 0 {
 		t.Errorf("a backed-off job ran again at once")
 	}
-	// The second failure waits twice as long.
-	e.db.Exec(`UPDATE jobs SET run_at = now()`)
+	// The second failure waits twice as long. (Making the retry due now is
+	// what River's scheduler does when its time comes.)
+	e.retryNow(t)
 	e.run(t)
 	if j = job(); j.Attempts != 2 || j.Wait < 110 || j.Wait > 130 {
 		t.Errorf("after two failures: %+v", j)
@@ -414,7 +432,7 @@ func TestFailingSMTPRetriesWithBackoff(t *testing.T) {
 
 	// The server recovers: the same job delivers once.
 	e.srv.FailWith(nil)
-	e.db.Exec(`UPDATE jobs SET run_at = now()`)
+	e.retryNow(t)
 	e.run(t)
 	if j = job(); j.DoneAt == nil || j.Attempts != 3 || len(e.srv.Messages()) != 1 {
 		t.Errorf("after recovery: %+v, %d messages", j, len(e.srv.Messages()))
@@ -426,10 +444,10 @@ func TestFailingSMTPRetriesWithBackoff(t *testing.T) {
 	// A job that keeps failing is kept, marked dead, after MaxJobAttempts.
 	e.srv.FailWith(errors.New("mailbox full"))
 	notifyStatus(t, e.db, idea, dan, models.StatusShipped, "")
-	e.db.Exec(`UPDATE jobs SET attempts = ? WHERE done_at IS NULL`, models.MaxJobAttempts-1)
+	e.db.Exec(`UPDATE river_job SET attempt = ? WHERE state = 'available'`, models.MaxJobAttempts-1)
 	e.run(t)
 	var dead int64
-	e.db.Raw(`SELECT count(*) FROM jobs WHERE dead_at IS NOT NULL AND attempts = ? AND last_error <> ''`, models.MaxJobAttempts).Scan(&dead)
+	e.db.Raw(`SELECT count(*) FROM river_job WHERE state = 'discarded' AND attempt = ? AND cardinality(errors) > 0`, models.MaxJobAttempts).Scan(&dead)
 	if dead != 1 {
 		t.Errorf("dead jobs = %d, want 1", dead)
 	}
@@ -677,28 +695,69 @@ func TestWorkerDeliversAndStops(t *testing.T) {
 	idea := notifyIdea(t, e.db, ann, "Slack integration")
 	cfg := e.cfg
 	cfg.Poll = 20 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { models.RunWorker(ctx, e.db, cfg); close(done) }()
+	q, err := models.NewQueue(e.db, cfg, models.QueueOptions{Periodic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	notifyStatus(t, e.db, idea, dan, models.StatusPlanned, "")
 	deadline := time.Now().Add(10 * time.Second)
 	for len(e.srv.Messages()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("worker did not stop")
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := q.Stop(stopCtx); err != nil {
+		t.Fatalf("worker did not stop: %v", err)
 	}
 	if len(e.srv.Messages()) != 1 {
 		t.Errorf("worker delivered %d messages", len(e.srv.Messages()))
 	}
-	// The next digest, at its hour: within a day, never already due.
-	var runAt []time.Time
-	e.db.Raw(`SELECT run_at FROM jobs WHERE kind = 'digest'`).Scan(&runAt)
-	if len(runAt) != 1 || runAt[0].UTC().Hour() != models.DigestHour || runAt[0].Before(time.Now().Add(-time.Minute)) || runAt[0].After(time.Now().Add(24*time.Hour)) {
-		t.Errorf("worker scheduled digests at %v, want one at the next %02d:00 UTC", runAt, models.DigestHour)
+	// Nothing left running or due once it stopped.
+	var left int64
+	e.db.Raw(`SELECT count(*) FROM river_job WHERE state IN ('available', 'running')`).Scan(&left)
+	if left != 0 {
+		t.Errorf("%d jobs left running or due after stop", left)
+	}
+}
+
+// A job queued in a transaction that rolls back never runs; one queued in a
+// transaction that commits runs exactly once.
+func TestJobRunsOnlyIfItsTransactionCommits(t *testing.T) {
+	e := newNotifyEnv(t)
+	ann, dan := notifyUser(t, e.db, "Ann"), notifyUser(t, e.db, "Dan")
+	idea := notifyIdea(t, e.db, ann, "Dark mode")
+	rollback := errors.New("the change failed after queueing its email")
+	err := e.db.Transaction(func(tx *gorm.DB) error {
+		locked := &models.Idea{ID: idea.ID, Title: idea.Title, AuthorID: idea.AuthorID, Status: idea.Status}
+		if err := models.NotifyStatusChange(tx, locked, dan, idea.Status, models.StatusPlanned, ""); err != nil {
+			return err
+		}
+		var queued int64
+		if err := tx.Raw(`SELECT count(*) FROM river_job WHERE kind = 'email'`).Scan(&queued).Error; err != nil || queued != 1 {
+			t.Errorf("inside the transaction: %d email jobs (%v), want 1", queued, err)
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if n := e.run(t); n != 0 || len(e.srv.Messages()) != 0 {
+		t.Fatalf("after rollback: ran %d jobs, sent %d messages", n, len(e.srv.Messages()))
+	}
+	notifyStatus(t, e.db, idea, dan, models.StatusPlanned, "")
+	if n := e.run(t); n != 1 || len(e.srv.Messages()) != 1 {
+		t.Fatalf("after commit: ran %d jobs, sent %d messages", n, len(e.srv.Messages()))
+	}
+	if n := e.run(t); n != 0 || len(e.srv.Messages()) != 1 {
+		t.Errorf("again: ran %d jobs, sent %d messages", n, len(e.srv.Messages()))
+	}
+	var completed int64
+	e.db.Raw(`SELECT count(*) FROM river_job WHERE kind = 'email' AND state = 'completed' AND attempt = 1`).Scan(&completed)
+	if completed != 1 {
+		t.Errorf("%d completed email jobs, want 1", completed)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -31,8 +32,8 @@ type notice struct {
 
 // notify records n for every user id the recipients query returns, except
 // the actor and deleted users, and queues an email job for each recipient
-// who wants this kind at once. Two statements in all, however many
-// followers an idea has.
+// who wants this kind at once: one statement for the notifications and one
+// batch insert of River jobs, however many followers an idea has.
 func notify(tx *gorm.DB, n notice, recipients string, args ...any) error {
 	// Parameters in a SELECT list have no type to infer; the casts give
 	// them the column types.
@@ -41,14 +42,21 @@ func notify(tx *gorm.DB, n notice, recipients string, args ...any) error {
 		SELECT u.id, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text FROM users u
 		WHERE u.id IN (` + recipients + `) AND u.deleted_at IS NULL AND u.id IS DISTINCT FROM ?::bigint
 		RETURNING id, user_id, kind)
-	INSERT INTO jobs (kind, payload, dedupe_key)
-	SELECT '` + jobEmail + `', jsonb_build_object('notification_id', n.id), 'email:' || n.id
-	FROM n JOIN users u ON u.id = n.user_id
+	SELECT n.id FROM n JOIN users u ON u.id = n.user_id
 	LEFT JOIN notification_prefs p ON p.user_id = n.user_id AND p.kind = n.kind
-	WHERE u.email IS NOT NULL AND u.email_verified AND ` + modeSQL("n", "p") + ` = '` + ModeImmediate + `'`
+	WHERE u.email IS NOT NULL AND u.email_verified AND ` + modeSQL("n", "p") + ` = '` + ModeImmediate + `'
+	ORDER BY n.id`
 	all := append([]any{n.kind, n.ideaID, n.commentID, n.actorID, n.mergeID, clip(n.title, 300), clip(n.body, 2000), n.url}, args...)
 	all = append(all, n.actorID)
-	return tx.Exec(q, all...).Error
+	var ids []int64
+	if err := tx.Raw(q, all...).Scan(&ids).Error; err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(ids))
+	for _, id := range ids {
+		params = append(params, river.InsertManyParams{Args: emailArgs{NotificationID: id}})
+	}
+	return insertJobs(tx.Statement.Context, tx, params)
 }
 
 // statusTitles name statuses in notification titles.

@@ -120,7 +120,9 @@ func seedDemoContent(ctx context.Context, tx *gorm.DB) error {
 	if err := tx.Exec(`UPDATE notifications SET emailed_at = now() WHERE created_at = ? AND emailed_at IS NULL`, now).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`UPDATE jobs SET done_at = now() WHERE kind = ? AND created_at = ? AND done_at IS NULL`, jobEmail, now).Error; err != nil {
+	if err := tx.Exec(`UPDATE river_job SET state = 'completed', finalized_at = now()
+		WHERE kind = ? AND state = 'available'
+		AND args->>'notification_id' IN (SELECT id::text FROM notifications WHERE created_at = ?)`, jobEmail, now).Error; err != nil {
 		return err
 	}
 	// Statuses come last: shipped and declined ideas take no more votes.

@@ -68,7 +68,7 @@ func TestSeedDemoFillsCommunityOnce(t *testing.T) {
 		{"duplicate comments", `SELECT count(*) - count(DISTINCT (idea_id, body)) FROM comments`, func(n float64) bool { return n == 0 }},
 		{"comments at depth 2 or more", `SELECT count(*) FROM comments WHERE depth >= 2`, func(n float64) bool { return n >= 1 }},
 		{"ideas with comments", `SELECT count(DISTINCT idea_id) FROM comments`, func(n float64) bool { return n >= 12 }},
-		{"emails waiting about demo history", `SELECT count(*) FROM jobs WHERE done_at IS NULL AND dead_at IS NULL`, func(n float64) bool { return n == 0 }},
+		{"emails waiting about demo history", `SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'discarded', 'cancelled')`, func(n float64) bool { return n == 0 }},
 		{"notifications a digest would mail", `SELECT count(*) FROM notifications WHERE emailed_at IS NULL`, func(n float64) bool { return n == 0 }},
 		{"demo notifications", `SELECT count(*) FROM notifications`, func(n float64) bool { return n >= 20 }},
 		// README: the changelog and every roadmap column have content from the start.

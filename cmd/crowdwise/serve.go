@@ -89,10 +89,11 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 	return s, nil
 }
 
-// startJobWorker runs the job queue (notification emails, the daily
+// startJobWorker runs the job queue (River: notification emails, the daily
 // digest) in the background until close stops it. Requests only insert
 // jobs; nothing is sent from a request. run starts it once the listener is
-// up, so "serving" is the first thing an operator reads.
+// up, so "serving" is the first thing an operator reads. On shutdown River
+// stops fetching and finishes the jobs in hand before the database closes.
 func (s *server) startJobWorker() {
 	s.workerCtx, s.stopWorker = context.WithCancel(context.Background())
 	var sender mail.Sender
@@ -110,10 +111,29 @@ func (s *server) startJobWorker() {
 		},
 		Logger: s.log.With("component", "jobs"),
 	}
+	queue, err := models.NewQueue(s.db, cfg, models.QueueOptions{Periodic: true})
+	if err == nil {
+		// Not workerCtx: cancelling Start's context would cancel the jobs
+		// in hand; shutdown goes through Stop below instead.
+		err = queue.Start(context.WithoutCancel(s.workerCtx))
+	}
+	if err != nil {
+		// The server still serves; jobs wait in the database for a process
+		// whose queue starts.
+		s.log.Error("job queue did not start; jobs wait in the database", "error", err)
+		return
+	}
+	s.log.Info("job worker started")
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
-		models.RunWorker(s.workerCtx, s.db, cfg)
+		<-s.workerCtx.Done()
+		// Soft stop: no new jobs; the ones in hand finish (each bounded
+		// by JobConfig.Timeout).
+		if err := queue.Stop(context.Background()); err != nil {
+			s.log.Warn("job queue stop", "error", err)
+		}
+		s.log.Info("job worker stopped")
 	}()
 }
 

@@ -128,7 +128,7 @@ func TestServingIsLoggedBeforeTheJobWorkerRuns(t *testing.T) {
 	// An email waiting in the queue, as after a restart.
 	err = s.db.Exec(`WITH u AS (INSERT INTO users (name, email, email_verified) VALUES ('Ann', 'ann@example.com', true) RETURNING id),
 		n AS (INSERT INTO notifications (user_id, kind, title, body, url) SELECT id, 'reply', 'Bob replied to you', ?, '/ideas/1' FROM u RETURNING id)
-		INSERT INTO jobs (kind, payload, dedupe_key) SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id FROM n`,
+		INSERT INTO river_job (kind, args, queue, max_attempts) SELECT 'email', jsonb_build_object('notification_id', n.id), 'default', 8 FROM n`,
 		strings.Repeat("A long reply. ", 300)).Error
 	if err != nil {
 		t.Fatal(err)
