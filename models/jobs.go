@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
@@ -24,7 +25,8 @@ import (
 //
 // River runs on the database/sql driver over GORM's pool: the job's work and
 // its completion must share one transaction, and GORM's transactions are
-// *sql.Tx. The driver has no LISTEN, so workers poll (JobConfig.Poll).
+// *sql.Tx. In serve, a one-connection pgxpool gives it LISTEN/NOTIFY
+// (QueueOptions.Listen); without one, workers poll (JobConfig.Poll).
 
 // Job kinds this package runs.
 const (
@@ -169,6 +171,11 @@ type QueueOptions struct {
 	Periodic bool
 	// Workers is how many jobs one process runs at once (default 4).
 	Workers int
+	// Listen, when set, is a pgx pool River takes one connection from for
+	// LISTEN, so new jobs start at once and leadership moves quickly;
+	// without it the queue polls every JobConfig.Poll. The caller closes it
+	// after Stop.
+	Listen *pgxpool.Pool
 }
 
 // NewQueue builds the River client over db's pool.
@@ -190,7 +197,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		JobTimeout:        cfg.Timeout,
 		FetchPollInterval: cfg.Poll,
 		FetchCooldown:     min(cfg.Poll, 100*time.Millisecond),
-		PollOnly:          true,
+		PollOnly:          opts.Listen == nil,
 		Logger:            cfg.Logger,
 	}
 	if opts.Workers <= 0 {
@@ -199,7 +206,11 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	if opts.Periodic {
 		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
 	}
-	client, err := river.NewClient(riverdatabasesql.New(sqlDB), rc)
+	driver := riverdatabasesql.New(sqlDB)
+	if opts.Listen != nil {
+		driver = riverdatabasesql.NewWithPgxListener(sqlDB, opts.Listen)
+	}
+	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/handlers"
@@ -111,7 +112,14 @@ func (s *server) startJobWorker() {
 		},
 		Logger: s.log.With("component", "jobs"),
 	}
-	queue, err := models.NewQueue(s.db, cfg, models.QueueOptions{Periodic: true})
+	// River's LISTEN connection: a pgx pool of one, held for the queue's
+	// life, so new jobs start at once instead of at the next poll.
+	listen, err := listenPool(s.cfg.DatabaseURL)
+	if err != nil {
+		s.log.Error("job queue did not start; jobs wait in the database", "error", err)
+		return
+	}
+	queue, err := models.NewQueue(s.db, cfg, models.QueueOptions{Periodic: true, Listen: listen})
 	if err == nil {
 		// Not workerCtx: cancelling Start's context would cancel the jobs
 		// in hand; shutdown goes through Stop below instead.
@@ -120,6 +128,7 @@ func (s *server) startJobWorker() {
 	if err != nil {
 		// The server still serves; jobs wait in the database for a process
 		// whose queue starts.
+		listen.Close()
 		s.log.Error("job queue did not start; jobs wait in the database", "error", err)
 		return
 	}
@@ -133,8 +142,20 @@ func (s *server) startJobWorker() {
 		if err := queue.Stop(context.Background()); err != nil {
 			s.log.Warn("job queue stop", "error", err)
 		}
+		listen.Close()
 		s.log.Info("job worker stopped")
 	}()
+}
+
+// listenPool is the pgx pool River hijacks its LISTEN connection from.
+func listenPool(dsn string) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL URL")
+	}
+	pc.MinConns, pc.MaxConns = 0, 1
+	pc.ConnConfig.RuntimeParams["application_name"] = "crowdwise-river-listen"
+	return pgxpool.NewWithConfig(context.Background(), pc)
 }
 
 // run serves on ln until ctx is cancelled, then drains: readiness turns 503,
