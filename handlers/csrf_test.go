@@ -20,17 +20,6 @@ func postName(t *testing.T, app *testApp, c *http.Client, token, name string) in
 	return res.StatusCode
 }
 
-// jarCookie is the value of the named cookie c holds for the app.
-func jarCookie(app *testApp, c *http.Client, name string) string {
-	u, _ := url.Parse(app.srv.URL)
-	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == name {
-			return ck.Value
-		}
-	}
-	return ""
-}
-
 func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
 	app := newTestApp(t)
 	a, _ := app.signIn(t, "ann@example.com")

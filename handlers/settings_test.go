@@ -117,11 +117,11 @@ func TestDownloadMyData(t *testing.T) {
 // person's name, email and avatar must be nowhere.
 func TestDeleteAccountErasesPII(t *testing.T) {
 	app := newTestApp(t)
-	c, u := app.signIn(t, "zed.unique@example.com")
+	_, u := app.signIn(t, "zed.unique@example.com")
 	app.db.Exec(`UPDATE users SET name = 'Zed Uniquename', avatar_url = 'https://avatars.example.net/zed.png' WHERE id = ?`, u.ID)
 	admin, _ := app.signInAs(t, "root@example.com", models.RoleAdmin)
 	app.api(t, admin, "PUT", "/api/v1/users/"+itoa(u.ID)+"/role", `{"role":"moderator"}`)
-	c, _ = app.signIn(t, "zed.unique@example.com") // a role change ends the person's sessions
+	c, _ := app.signIn(t, "zed.unique@example.com") // a role change ends the person's sessions
 
 	idea := app.postIdea(t, c, "An idea he posted")
 	app.api(t, c, "POST", fmt.Sprintf("/api/v1/ideas/%d/comments", idea.ID), `{"body":"A comment by him"}`)
