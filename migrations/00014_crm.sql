@@ -84,21 +84,57 @@ CREATE INDEX users_email_domain_idx ON users (lower(split_part(email, '@', 2)))
 -- Who belongs to which account, computed at read time so membership follows
 -- every change at once: an explicit staff link wins, else the domain of a
 -- verified (or staff-given placeholder) email. Never an unverified email.
+-- Written as two indexed branches so both "members of account A" and "the
+-- account of user U" are index lookups, never a scan of every member.
 CREATE VIEW crm_memberships AS
-SELECT u.id AS user_id,
-       COALESCE(m.account_id, d.account_id) AS account_id,
-       m.user_id IS NOT NULL AS explicit
-FROM users u
-LEFT JOIN crm_account_members m ON m.user_id = u.id
-LEFT JOIN crm_account_domains d
-       ON m.user_id IS NULL
-      AND u.email IS NOT NULL
-      AND (u.email_verified OR u.placeholder)
-      AND d.domain = lower(split_part(u.email, '@', 2))
-WHERE u.deleted_at IS NULL
-  AND COALESCE(m.account_id, d.account_id) IS NOT NULL;
+SELECT u.id AS user_id, d.account_id, false AS explicit
+FROM crm_account_domains d
+JOIN users u
+  ON lower(split_part(u.email, '@', 2)) = d.domain
+ AND u.email IS NOT NULL AND (u.email_verified OR u.placeholder) AND u.deleted_at IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM crm_account_members m WHERE m.user_id = u.id)
+UNION ALL
+SELECT m.user_id, m.account_id, true AS explicit
+FROM crm_account_members m
+JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+WHERE m.account_id IS NOT NULL;
+
+-- Staff say which accounts asked for an idea ("requested by"). Links move
+-- with a merge (merged_from_id marks them) and come back with an unmerge.
+CREATE TABLE idea_accounts (
+    idea_id        bigint      NOT NULL REFERENCES ideas (id) ON DELETE CASCADE,
+    account_id     bigint      NOT NULL REFERENCES crm_accounts (id) ON DELETE CASCADE,
+    importance     text        NOT NULL DEFAULT 'important' CHECK (importance IN ('nice_to_have', 'important', 'critical')),
+    note           text        NOT NULL DEFAULT '' CHECK (char_length(note) <= 1000),
+    opportunity_id bigint      REFERENCES crm_opportunities (id) ON DELETE SET NULL,
+    linked_by      bigint      REFERENCES users (id) ON DELETE SET NULL,
+    merged_from_id bigint      REFERENCES ideas (id) ON DELETE SET NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (idea_id, account_id)
+);
+CREATE INDEX idea_accounts_account_idx ON idea_accounts (account_id, idea_id);
+
+-- A vote staff cast on behalf of a customer names the staff member; to the
+-- public it is an ordinary vote.
+ALTER TABLE votes ADD COLUMN cast_by_id bigint REFERENCES users (id) ON DELETE SET NULL;
+
+-- Every account at stake for an idea, once: linked by staff, voting through
+-- its members (proxy votes included), or both. ARR and pipeline sums start
+-- here so that no account is counted twice.
+CREATE VIEW idea_account_demand AS
+SELECT idea_id, account_id, bool_or(linked) AS linked, count(*) FILTER (WHERE NOT linked) AS votes
+FROM (
+    SELECT ia.idea_id, ia.account_id, true AS linked FROM idea_accounts ia
+    UNION ALL
+    SELECT v.idea_id, m.account_id, false FROM votes v JOIN crm_memberships m ON m.user_id = v.user_id
+) x
+GROUP BY idea_id, account_id;
 
 -- +goose Down
+DROP VIEW idea_account_demand;
+ALTER TABLE votes DROP COLUMN cast_by_id;
+DROP TABLE idea_accounts;
 DROP VIEW crm_memberships;
 DROP INDEX users_email_domain_idx;
 ALTER TABLE users DROP COLUMN placeholder;
