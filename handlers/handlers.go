@@ -12,6 +12,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/integrations/outbound"
+	"github.com/crowdwise/crowdwise/models"
 )
 
 // Options is the part of the configuration the HTTP layer needs.
@@ -34,6 +37,11 @@ type Options struct {
 	// SchemaVersion is the migration version this binary expects; /readyz
 	// reports 503 until the database has reached it.
 	SchemaVersion int64
+	// Outbound is the policy for every request to a URL from configuration
+	// or an admin (webhooks, CRMs, trackers).
+	Outbound outbound.Policy
+	// FX converts account money into the reporting currency.
+	FX models.FX
 }
 
 // Handler owns the router and everything handlers need.

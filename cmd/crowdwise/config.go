@@ -15,6 +15,7 @@ import (
 	"github.com/crowdwise/crowdwise/handlers"
 	"github.com/crowdwise/crowdwise/integrations/mail"
 	"github.com/crowdwise/crowdwise/integrations/outbound"
+	"github.com/crowdwise/crowdwise/models"
 )
 
 // config is everything the binary reads from the environment, parsed once at
@@ -48,6 +49,9 @@ type config struct {
 	// CRMs, trackers): https only in production, private destinations only
 	// with CROWDWISE_ALLOW_PRIVATE_OUTBOUND. Issue 11's delivery job uses it.
 	Outbound outbound.Policy
+	// FX is the reporting currency and the rates that convert account money
+	// into it (CROWDWISE_CURRENCY, CROWDWISE_FX).
+	FX models.FX
 }
 
 // configError names the variable that was wrong and why.
@@ -185,6 +189,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		return nil, &configError{"CROWDWISE_ALLOW_PRIVATE_OUTBOUND", `must be "true" or "false"`}
 	}
+	fx, err := models.ParseFX(get("CROWDWISE_CURRENCY", "USD"), getenv("CROWDWISE_FX"))
+	if err != nil {
+		return nil, &configError{"CROWDWISE_CURRENCY/CROWDWISE_FX", err.Error()}
+	}
+	c.FX = fx
 	for _, e := range strings.Split(getenv("CROWDWISE_ADMIN_EMAILS"), ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			if !strings.Contains(e, "@") {

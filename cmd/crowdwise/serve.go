@@ -70,6 +70,8 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		AdminEmails:     cfg.AdminEmails,
 		SignInPerMinute: cfg.SignInPerMinute,
 		MetricsToken:    cfg.MetricsToken,
+		Outbound:        cfg.Outbound,
+		FX:              cfg.FX,
 		Version:         version,
 		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
