@@ -81,6 +81,9 @@ func (backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 type JobConfig struct {
 	Mail   MailConfig
 	Logger *slog.Logger
+	// Backlog is the trackers, CRM write-back targets and poll interval
+	// of the backlog jobs (backlog_jobs.go, crm_writeback.go).
+	Backlog BacklogConfig
 	// Poll is how often an idle worker looks for due jobs (default 1s).
 	Poll time.Duration
 	// Timeout bounds one job's work, e.g. an SMTP delivery (default 30s).
@@ -189,6 +192,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &txWorker[emailArgs]{db: db, cfg: &cfg, run: runEmailJob})
 	river.AddWorker(workers, &txWorker[digestArgs]{db: db, cfg: &cfg, run: runDigestJob})
 	river.AddWorker(workers, &txWorker[digestUserArgs]{db: db, cfg: &cfg, run: runDigestUserJob})
+	addBacklogWorkers(workers, db, &cfg)
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
@@ -204,7 +208,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if opts.Periodic {
-		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
+		rc.PeriodicJobs = append([]*river.PeriodicJob{digestPeriodicJob()}, backlogPeriodicJobs(&cfg)...)
 	}
 	driver := riverdatabasesql.New(sqlDB)
 	if opts.Listen != nil {

@@ -22,6 +22,7 @@ type mergeUndo struct {
 	MovedFollows   []movedRow     `json:"moved_follows"`   // likewise for follows
 	DroppedFollows []droppedRow   `json:"dropped_follows"` //
 	MovedComments  []movedComment `json:"moved_comments"`  // with their previous origin marker
+	MovedBacklog   []int64        `json:"moved_backlog"`   // backlog items now on the target
 }
 
 type movedRow struct {
@@ -142,6 +143,9 @@ func Merge(ctx context.Context, db *gorm.DB, actor *User, sourceID, intoID int64
 		if err := tx.Raw(`UPDATE comments n SET idea_id = @t, origin_idea_id = coalesce(n.origin_idea_id, @s)
 			FROM comments o WHERE o.id = n.id AND n.idea_id = @s RETURNING n.id, o.origin_idea_id AS prev_origin`,
 			map[string]any{"s": sourceID, "t": targetID}).Scan(&undo.MovedComments).Error; err != nil {
+			return err
+		}
+		if undo.MovedBacklog, err = moveBacklog(tx, sourceID, targetID); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE ideas SET status = 'merged', merged_into_id = ?, updated_at = now() WHERE id = ?`,
@@ -279,6 +283,9 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 			}
 		}
 		if err := restoreComments(tx, sourceID, m.TargetID, undo.MovedComments); err != nil {
+			return err
+		}
+		if err := restoreBacklog(tx, sourceID, m.TargetID, undo.MovedBacklog); err != nil {
 			return err
 		}
 		if err := tx.Exec(`UPDATE ideas SET status = ?, merged_into_id = NULL, staff_status_at = ?, updated_at = now() WHERE id = ?`,
