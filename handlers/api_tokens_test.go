@@ -57,6 +57,11 @@ func apiRouteScope(method, path string) string {
 		"POST /api/v1/users/:id/ban":        true,
 		"DELETE /api/v1/users/:id/ban":      true,
 		"PUT /api/v1/users/:id/role":        true,
+		// Backlog (product managers, admins).
+		"POST /api/v1/ideas/:id/backlog":             true,
+		"GET /api/v1/ideas/:id/backlog/:provider":    true,
+		"DELETE /api/v1/ideas/:id/backlog/:provider": true,
+		"PUT /api/v1/backlog/:id/status":             true,
 	}
 	switch {
 	case strings.HasPrefix(path, "/api/v1/me/tokens"):

@@ -117,7 +117,7 @@ func csrfToken(c echo.Context) string {
 // endpoints and static files stay cheap and cookie-free.
 func (h *Handler) skipSession(c echo.Context) bool {
 	switch p := c.Path(); {
-	case p == "/healthz", p == "/readyz", p == "/metrics", strings.HasPrefix(p, "/static/"):
+	case p == "/healthz", p == "/readyz", p == "/metrics", strings.HasPrefix(p, "/static/"), trackerWebhookPath(p):
 		return true
 	}
 	return false

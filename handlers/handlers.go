@@ -42,6 +42,11 @@ type Options struct {
 	Outbound outbound.Policy
 	// FX converts account money into the reporting currency.
 	FX models.FX
+	// Trackers are the configured external trackers (promote, link).
+	Trackers models.Trackers
+	// TrackerWebhooks verify inbound tracker webhooks by provider; one
+	// without an entry answers 404.
+	TrackerWebhooks map[string]TrackerWebhook
 }
 
 // Handler owns the router and everything handlers need.

@@ -28,17 +28,23 @@ type ideaView struct {
 	Categories []models.Category
 	MinUntil   string
 	StaffEdit  staffEditForm // the edit form's values: the idea's, or those just refused
+	// Backlog: items (shown to product managers), the status lock (staff)
+	// and the category everyone sees; Providers are those to promote to.
+	Backlog   *models.IdeaBacklogState
+	Providers []string
 	ideaExtras
 }
 
 // ideaExtras carries a form to show again after an error.
 type ideaExtras struct {
-	Comment      commentForm
-	Fields       map[string]string
-	CommentError string
-	Status       statusInput
-	StatusFields map[string]string
-	Mod          modExtras
+	Comment       commentForm
+	Fields        map[string]string
+	CommentError  string
+	Status        statusInput
+	StatusFields  map[string]string
+	Mod           modExtras
+	Promote       promoteInput
+	PromoteFields map[string]string
 }
 
 // countThread counts the live comments of a thread, and those of them that
@@ -128,6 +134,10 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 			v.StaffEdit = x.Mod.Edit
 		}
 	}
+	if v.Backlog, err = models.BacklogStateOf(ctx, h.db, idea.ID); err != nil {
+		return err
+	}
+	v.Providers = h.opts.Trackers.Available()
 	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {
 		return err
 	}

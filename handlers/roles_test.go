@@ -56,13 +56,27 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"POST", comment("/comments/:comment/hide"), "reason=matrix", []string{mod}},
 		{"POST", comment("/comments/:comment/restore"), "", []string{mod}},
 		{"POST", comment("/comments/:comment/ban"), "reason=matrix&permanent=true", []string{mod}},
+		// Backlog: promote (again: the same card), board, moves, lock, mappings.
+		{"POST", idea("/ideas/:idea/backlog"), "provider=internal", []string{pm}},
+		{"POST", idea("/api/v1/ideas/:idea/backlog"), `{"provider":"internal"}`, []string{pm}},
+		{"GET", idea("/api/v1/ideas/:idea/backlog/internal"), "", []string{pm}},
+		{"GET", "/staff/backlog", "", []string{pm}},
+		{"POST", "/staff/backlog/" + itoa(o.itemID) + "/move", "column=next", []string{pm}},
+		{"PUT", "/api/v1/backlog/" + itoa(o.itemID) + "/status", `{"column":"next"}`, []string{pm}},
+		{"POST", idea("/ideas/:idea/status-lock"), "locked=false", []string{mod, pm}},
+		{"POST", idea("/ideas/:idea/backlog/jira/unlink"), "", []string{pm}},
+		{"DELETE", idea("/api/v1/ideas/:idea/backlog/jira"), "", []string{pm}},
+		{"GET", "/admin/status-mappings", "", nil},
+		{"POST", "/admin/status-mappings", "internal.done=shipped", nil},
+		{"GET", "/api/v1/admin/status-mappings", "", nil},
+		{"PUT", "/api/v1/admin/status-mappings", `{"mappings":[{"provider":"jira","category":"done","idea_status":"shipped"}]}`, nil},
 	}
 }
 
 // matrixObjects are more things for staff routes to act on: a comment by the
 // target member, an idea merged into the target idea and the member's API
 // token.
-type matrixObjects struct{ commentID, mergedID, tokenID int64 }
+type matrixObjects struct{ commentID, mergedID, tokenID, itemID int64 }
 
 // TestRoleMatrix requests every staff and admin route as anonymous, member,
 // moderator, product manager and admin: anonymous pages redirect to sign-in
@@ -83,6 +97,7 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	o.mergedID = dup.ID
 	o.tokenID = app.createToken(t, targetClient, "matrix", models.ScopeRead).ID
+	o.itemID = app.promoteToBoard(t, targetIdea.ID)
 	for _, r := range staffRoutes(target.ID, targetIdea.ID, o) {
 		for who, c := range clients {
 			var res *http.Response

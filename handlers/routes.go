@@ -93,7 +93,22 @@ func (h *Handler) routes(e *echo.Echo) {
 	moderator.POST("/comments/:id/restore", h.restoreCommentForm)
 	moderator.POST("/comments/:id/ban", h.banCommentAuthorForm)
 
+	// Inbound tracker webhooks: authenticated by their signature, not a session.
+	public.POST("/webhooks/jira", h.trackerWebhook(models.ProviderJira))
+	public.POST("/webhooks/github", h.trackerWebhook(models.ProviderGitHub))
+	public.POST("/webhooks/linear", h.trackerWebhook(models.ProviderLinear))
+
+	staff.POST("/ideas/:id/status-lock", h.statusLockForm)
+
+	pm := group(e, "", h.requireRole(models.RoleProductManager))
+	pm.POST("/ideas/:id/backlog", h.promoteForm)
+	pm.POST("/ideas/:id/backlog/:provider/unlink", h.unlinkForm)
+	pm.GET("/staff/backlog", h.board)
+	pm.POST("/staff/backlog/:id/move", h.moveCardForm)
+
 	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
+	admin.GET("/status-mappings", h.adminStatusMappings)
+	admin.POST("/status-mappings", h.adminSaveStatusMappings)
 	admin.GET("/users", h.adminUsers)
 	admin.POST("/users/:id/role", h.adminUserRole)
 	admin.POST("/users/:id/ban", h.adminUserBan)
@@ -154,6 +169,14 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)
+	apiAdmin.GET("/admin/status-mappings", h.apiStatusMappings)
+	apiAdmin.PUT("/admin/status-mappings", h.apiSetStatusMappings)
+
+	apiPM := group(e, "/api/v1", h.requireRole(models.RoleProductManager), h.scope(models.ScopeStaff))
+	apiPM.POST("/ideas/:id/backlog", h.apiPromote)
+	apiPM.GET("/ideas/:id/backlog/:provider", h.apiBacklogItem)
+	apiPM.DELETE("/ideas/:id/backlog/:provider", h.apiUnlink)
+	apiPM.PUT("/backlog/:id/status", h.apiMoveCard)
 }
 
 // routeGroup is a path prefix with middleware applied per route. Echo's own

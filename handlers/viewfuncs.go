@@ -26,6 +26,9 @@ func viewFuncs(a *assets) template.FuncMap {
 		// sanitized marks HTML that bluemonday produced when it was saved
 		// (body_html columns); never use it on anything else.
 		"sanitized": func(s string) template.HTML { return template.HTML(s) },
+		// Backlog names: "Jira", "Won't do".
+		"providerName": models.ProviderName,
+		"columnTitle":  models.ColumnTitle,
 	}
 }
 

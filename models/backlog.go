@@ -63,6 +63,8 @@ type BacklogItem struct {
 	LastError    string     `json:"last_error"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// New is set by Promote when it made the item (not found it there).
+	New bool `gorm:"-" json:"-"`
 }
 
 func (BacklogItem) TableName() string { return "backlog_items" }
@@ -146,6 +148,19 @@ func Promote(ctx context.Context, db *gorm.DB, trackers Trackers, actor *User, i
 		if idea.DeletedAt != nil {
 			return Conflict("This idea was deleted by its author.")
 		}
+		// Promoting again to the same backlog is the item already there
+		// (a retried request); another issue for it is a conflict.
+		var have []BacklogItem
+		if err := tx.Where("idea_id = ? AND provider = ?", ideaID, in.Provider).Find(&have).Error; err != nil {
+			return err
+		}
+		if len(have) > 0 {
+			if existing == nil || existing.ExternalID == have[0].ExternalID {
+				item = have[0]
+				return nil
+			}
+			return Conflict("This idea is already in the " + ProviderName(in.Provider) + " backlog as " + have[0].Key + "; unlink it first.")
+		}
 		item = BacklogItem{IdeaID: ideaID, Provider: in.Provider, State: ItemCreating, Category: tracker.CategoryBacklog, CreatedBy: &actor.ID}
 		now := time.Now().UTC()
 		switch {
@@ -159,6 +174,7 @@ func Promote(ctx context.Context, db *gorm.DB, trackers Trackers, actor *User, i
 		if err := insertItem(tx, &item); err != nil {
 			return err
 		}
+		item.New = true
 		if in.Provider == ProviderInternal {
 			item.URL = "/staff/backlog#item-" + itoa(item.ID)
 			if err := tx.Exec(`UPDATE backlog_items SET url = ? WHERE id = ?`, item.URL, item.ID).Error; err != nil {
@@ -279,7 +295,8 @@ func BacklogItemOf(ctx context.Context, db *gorm.DB, actor *User, ideaID int64, 
 }
 
 // Unlink removes an idea's item in one provider. The tracker's issue stays
-// where it is; the idea keeps its status. Audited.
+// where it is; the idea keeps its status. Audited. Unlinking what is not
+// linked changes nothing (a retried DELETE).
 func Unlink(ctx context.Context, db *gorm.DB, actor *User, ideaID int64, provider string) error {
 	if !actor.HasRole(RoleProductManager) {
 		return Forbidden("Only product managers can change the backlog.")
@@ -291,7 +308,7 @@ func Unlink(ctx context.Context, db *gorm.DB, actor *User, ideaID int64, provide
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return NotFound("This idea is not in the " + ProviderName(provider) + " backlog.")
+			return nil
 		}
 		return audit(tx, actor, "backlog.unlink", "idea", ideaID,
 			map[string]any{"provider": item.Provider, "key": item.Key, "url": item.URL}, nil)

@@ -42,12 +42,14 @@ func (WebhookDelivery) TableName() string { return "backlog_webhook_deliveries" 
 // Crowdwise ignores. Unverified deliveries keep no delivery id: their
 // headers are not to be trusted.
 func LogWebhook(ctx context.Context, db *gorm.DB, provider string, verified bool, deliveryID, outcome, detail string) error {
-	row := WebhookDelivery{Provider: provider, Verified: verified, Outcome: outcome, Detail: clip(detail, 500)}
+	var id *string
 	if verified && deliveryID != "" {
-		id := clip(deliveryID, 200)
-		row.DeliveryID = &id
+		d := clip(deliveryID, 200)
+		id = &d
 	}
-	return db.WithContext(ctx).Omit("ID", "ReceivedAt").Create(&row).Error
+	// A replayed ignored event meets its first log row: nothing to add.
+	return db.WithContext(ctx).Exec(`INSERT INTO backlog_webhook_deliveries (provider, delivery_id, verified, outcome, detail)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, provider, id, verified, outcome, clip(detail, 500)).Error
 }
 
 // ApplyWebhook acts on a verified tracker event once per delivery id: a

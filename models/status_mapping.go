@@ -85,3 +85,6 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Status is the mapped idea status, "" for no automatic change.
+func (m StatusMapping) Status() string { return deref(m.IdeaStatus) }

@@ -254,3 +254,45 @@
     }, 250);
   });
 })();
+
+// Backlog board (/staff/backlog): drag a card onto another column to move
+// it, through the same API as the move buttons' form. Without JavaScript
+// the buttons do the job.
+(function () {
+  var board = document.querySelector("[data-board]");
+  if (!board) return;
+  var dragged = null;
+  board.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest("[data-item]");
+    if (!card) return;
+    dragged = card;
+    card.classList.add("is-dragging");
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", card.dataset.item);
+  });
+  board.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("is-dragging");
+    dragged = null;
+  });
+  board.addEventListener("dragover", function (e) {
+    if (dragged && e.target.closest("[data-column]")) e.preventDefault();
+  });
+  board.addEventListener("drop", function (e) {
+    var column = e.target.closest("[data-column]");
+    if (!dragged || !column) return;
+    e.preventDefault();
+    var card = dragged;
+    var token = card.querySelector('input[name="_csrf"]');
+    fetch("/api/v1/backlog/" + card.dataset.item + "/status", {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": token ? token.value : "", "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ column: column.dataset.column })
+    }).then(function (res) {
+      if (!res.ok) throw new Error("move failed");
+      window.location.reload();
+    }).catch(function () {
+      window.alert("The card could not be moved. Please use the move buttons.");
+    });
+  });
+})();
