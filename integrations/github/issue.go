@@ -45,7 +45,7 @@ func (c *Client) FindByMarker(ctx context.Context, ideaID int64) (*tracker.Item,
 	owner, repo := c.cfg.ownerRepo()
 	opts := &gh.IssueListByRepoOptions{
 		State: "all", Labels: []string{tracker.Label(ideaID)}, Sort: "created", Direction: "asc",
-		ListOptions: gh.ListOptions{PerPage: 30},
+		ListOptions: gh.ListOptions{PerPage: 5}, // issue objects are large; the outbound client caps responses
 	}
 	for {
 		list, resp, err := c.gh.Issues.ListByRepo(ctx, owner, repo, opts)

@@ -57,7 +57,7 @@ func (c *Client) Create(ctx context.Context, in tracker.CreateInput) (tracker.It
 // contained in "…: 123") and returns the oldest.
 func (c *Client) FindByMarker(ctx context.Context, ideaID int64) (*tracker.Item, error) {
 	const q = `query CrowdwiseFind($filter: IssueFilter, $after: String) {
-  issues(filter: $filter, first: 50, after: $after) {
+  issues(filter: $filter, first: 20, after: $after) {
     nodes { ` + issueFields + ` description createdAt }
     pageInfo { hasNextPage endCursor }
   }
@@ -69,7 +69,7 @@ func (c *Client) FindByMarker(ctx context.Context, ideaID int64) (*tracker.Item,
 	}
 	var best *issue
 	var after any
-	for page := 0; page < 20; page++ { // 1,000 near-matches is already absurd
+	for page := 0; page < 50; page++ { // 1,000 near-matches is already absurd
 		var res struct {
 			Issues struct {
 				Nodes    []issue `json:"nodes"`

@@ -2,6 +2,7 @@ package lineartest
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -42,9 +43,11 @@ func (s *Server) get(w http.ResponseWriter, vars map[string]any) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"issue": node}})
 }
 
+var firstArg = regexp.MustCompile(`issues\([^)]*first:\s*(\d+)`)
+
 // list is issues(filter, first, after): team.id.eq and
 // description.contains are honoured; cursors are positions; 50 a page.
-func (s *Server) list(w http.ResponseWriter, vars map[string]any) {
+func (s *Server) list(w http.ResponseWriter, query string, vars map[string]any) {
 	filter, _ := vars["filter"].(map[string]any)
 	team := dig(filter, "team", "id", "eq")
 	contains := dig(filter, "description", "contains")
@@ -57,7 +60,16 @@ func (s *Server) list(w http.ResponseWriter, vars map[string]any) {
 		}
 		start = n
 	}
-	const first = 50
+	first := 50
+	if m := firstArg.FindStringSubmatch(query); m != nil {
+		first, _ = strconv.Atoi(m[1])
+	} else if f, ok := vars["first"].(float64); ok {
+		first = int(f)
+	}
+	if first < 1 || first > 250 {
+		writeErrors(w, http.StatusBadRequest, gqlErr("first must be between 1 and 250", "INVALID_INPUT"))
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var hits []*Issue

@@ -88,7 +88,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(req.Query, "issueCreate("):
 		s.create(w, req.Variables)
 	case strings.Contains(req.Query, "issues("):
-		s.list(w, req.Variables)
+		s.list(w, req.Query, req.Variables)
 	case strings.Contains(req.Query, "issue("):
 		s.get(w, req.Variables)
 	default:
