@@ -29,11 +29,15 @@ func ErrorFromStatus(resp *http.Response, message string, now time.Time) error {
 
 // ErrorFromTransport classifies an error from outbound.Client.Do: a refused
 // destination stays a *outbound.RefusedError (configuration, not worth a
-// retry); anything else (DNS, connection, timeout) is temporary.
+// retry) and an answer over the size cap an *APIError (it will not shrink);
+// anything else (DNS, connection, timeout) is temporary.
 func ErrorFromTransport(err error) error {
 	var re *outbound.RefusedError
 	if errors.As(err, &re) {
 		return err
+	}
+	if errors.Is(err, outbound.ErrResponseTooLarge) {
+		return &APIError{Message: "the answer is larger than the outbound response size limit"}
 	}
 	return &TemporaryError{Err: err}
 }

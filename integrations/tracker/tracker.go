@@ -20,7 +20,7 @@ const (
 
 // Item is one issue in a tracker as Crowdwise sees it.
 type Item struct {
-	ExternalID string // the tracker's stable id (Jira id, GitHub issue number as text, Linear UUID)
+	ExternalID string // the tracker's stable id (Jira issue id, GitHub issue id, Linear UUID)
 	Key        string // what people type: PROJ-123, owner/repo#45, ENG-12
 	URL        string // the issue's page for people (not the API URL)
 	Status     string // the tracker's raw status name, e.g. "In Review"

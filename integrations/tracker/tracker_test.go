@@ -1,11 +1,14 @@
 package tracker_test
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crowdwise/crowdwise/integrations/outbound"
 	"github.com/crowdwise/crowdwise/integrations/tracker"
 )
 
@@ -58,5 +61,41 @@ func TestMarkdownEndsWithMarker(t *testing.T) {
 	}
 	if tracker.Label(7) != "crowdwise-idea-7" || tracker.Marker(7) != "crowdwise-idea: 7" {
 		t.Error("label or marker changed: issues already created carry them")
+	}
+}
+
+func TestErrorFromTransport(t *testing.T) {
+	refused := fmt.Errorf("Post: %w", &outbound.RefusedError{Reason: "loopback"})
+	var re *outbound.RefusedError
+	if err := tracker.ErrorFromTransport(refused); !errors.As(err, &re) {
+		t.Errorf("refused: %v, want the *outbound.RefusedError kept", err)
+	}
+	var api *tracker.APIError
+	if err := tracker.ErrorFromTransport(fmt.Errorf("read: %w", outbound.ErrResponseTooLarge)); !errors.As(err, &api) {
+		t.Errorf("too large: %v, want *APIError (a retry gets the same answer)", err)
+	}
+	var tmp *tracker.TemporaryError
+	if err := tracker.ErrorFromTransport(errors.New("connection reset")); !errors.As(err, &tmp) {
+		t.Errorf("network: %v, want *TemporaryError", err)
+	}
+}
+
+func TestErrorFromStatus(t *testing.T) {
+	now := time.Now()
+	for status, check := range map[int]func(error) bool{
+		401: func(err error) bool { return errors.Is(err, tracker.ErrUnauthorized) },
+		403: func(err error) bool { return errors.Is(err, tracker.ErrUnauthorized) },
+		404: func(err error) bool { return errors.Is(err, tracker.ErrNotFound) },
+		410: func(err error) bool { return errors.Is(err, tracker.ErrNotFound) },
+		429: func(err error) bool { var e *tracker.RateLimitedError; return errors.As(err, &e) },
+		500: func(err error) bool { var e *tracker.TemporaryError; return errors.As(err, &e) },
+		503: func(err error) bool { var e *tracker.TemporaryError; return errors.As(err, &e) },
+		400: func(err error) bool { var e *tracker.APIError; return errors.As(err, &e) && e.Message == "bad" },
+		422: func(err error) bool { var e *tracker.APIError; return errors.As(err, &e) },
+	} {
+		err := tracker.ErrorFromStatus(&http.Response{StatusCode: status, Header: http.Header{}}, "bad", now)
+		if !check(err) {
+			t.Errorf("%d: %v (%T)", status, err, err)
+		}
 	}
 }
