@@ -52,6 +52,8 @@ type config struct {
 	// FX is the reporting currency and the rates that convert account money
 	// into it (CROWDWISE_CURRENCY, CROWDWISE_FX).
 	FX models.FX
+	// Backlog is the trackers, BACKLOG_POLL_INTERVAL and CRM_WRITEBACK.
+	Backlog backlogConfig
 }
 
 // configError names the variable that was wrong and why.
@@ -209,6 +211,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.MetricsToken = tok
 	}
 	if err := loadMail(c, getenv); err != nil {
+		return nil, err
+	}
+	if err := loadBacklog(c, getenv); err != nil {
 		return nil, err
 	}
 	return c, loadProviders(c, getenv)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/crowdwise/crowdwise/handlers"
 	"github.com/crowdwise/crowdwise/integrations/mail"
+	"github.com/crowdwise/crowdwise/integrations/outbound"
 	"github.com/crowdwise/crowdwise/migrations"
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -27,6 +28,9 @@ type server struct {
 	db      *gorm.DB
 	handler *handlers.Handler
 	http    *http.Server
+	// trackers are the configured tracker clients, built once and handed
+	// to the handlers (promote, link) and the job queue (create, poll).
+	trackers models.Trackers
 
 	// Background workers (mail, webhooks, …) run under workerCtx and are
 	// awaited through workers before the database closes.
@@ -59,6 +63,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		return nil, err
 	}
 	logger.Info("database ready", "schema_version", v)
+	trackers := cfg.Backlog.trackers(outbound.New(cfg.Outbound))
 	h, err := handlers.New(handlers.Options{
 		BaseURL:         cfg.BaseURL,
 		Production:      cfg.production(),
@@ -72,6 +77,8 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		MetricsToken:    cfg.MetricsToken,
 		Outbound:        cfg.Outbound,
 		FX:              cfg.FX,
+		Trackers:        trackers,
+		TrackerWebhooks: cfg.Backlog.webhooks(),
 		Version:         version,
 		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
@@ -79,7 +86,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		models.SQLDB(db).Close()
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: logger, db: db, handler: h}
+	s := &server{cfg: cfg, log: logger, db: db, handler: h, trackers: trackers}
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -113,6 +120,8 @@ func (s *server) startJobWorker() {
 			Sender: sender, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL.String(), Secret: s.cfg.SessionSecret,
 		},
 		Logger: s.log.With("component", "jobs"),
+		Backlog: models.BacklogConfig{Trackers: s.trackers, FX: s.cfg.FX, PollInterval: s.cfg.Backlog.PollInterval,
+			CRM: crmWriters(s.cfg)},
 	}
 	// River's LISTEN connection: a pgx pool of one, held for the queue's
 	// life, so new jobs start at once instead of at the next poll.
