@@ -176,8 +176,10 @@ type noteRequest struct {
 }
 
 type noteAssociation struct {
-	To    struct{ ID string `json:"id"` } `json:"to"`
-	Types []associationType             `json:"types"`
+	To struct {
+		ID string `json:"id"`
+	} `json:"to"`
+	Types []associationType `json:"types"`
 }
 
 type associationType struct {
