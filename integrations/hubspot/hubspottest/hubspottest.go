@@ -124,6 +124,19 @@ func (s *Server) Fail(n, status int, retryAfter string) {
 	}
 }
 
+// FailAfter lets the next ok API calls through, then fails n as Fail
+// does: e.g. the second page of a listing.
+func (s *Server) FailAfter(ok, n, status int, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range ok {
+		s.failures = append(s.failures, failure{})
+	}
+	for range n {
+		s.failures = append(s.failures, failure{status, retryAfter})
+	}
+}
+
 // Requests returns every request so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -155,9 +168,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Authorization: r.Header.Get("Authorization"), Body: string(body)})
+	var f failure
 	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
+		f, s.failures = s.failures[0], s.failures[1:]
+	}
+	if f.status != 0 {
 		if f.retryAfter != "" {
 			w.Header().Set("Retry-After", f.retryAfter)
 		}

@@ -102,6 +102,19 @@ func (s *Server) Fail(n, status int, retryAfter string) {
 	}
 }
 
+// FailAfter lets the next ok API calls through, then fails n as Fail
+// does: e.g. the second page of a listing.
+func (s *Server) FailAfter(ok, n, status int, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range ok {
+		s.failures = append(s.failures, failure{})
+	}
+	for range n {
+		s.failures = append(s.failures, failure{status, retryAfter})
+	}
+}
+
 // RevokeTokens ends every session, as an expired session does.
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
@@ -151,9 +164,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r, body)
 		return
 	}
+	var f failure
 	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
+		f, s.failures = s.failures[0], s.failures[1:]
+	}
+	if f.status != 0 {
 		if f.retryAfter != "" {
 			w.Header().Set("Retry-After", f.retryAfter)
 		}
