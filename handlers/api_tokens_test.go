@@ -57,6 +57,9 @@ func apiRouteScope(method, path string) string {
 		"POST /api/v1/users/:id/ban":        true,
 		"DELETE /api/v1/users/:id/ban":      true,
 		"PUT /api/v1/users/:id/role":        true,
+		"POST /api/v1/accounts/import":      true,
+		"POST /api/v1/crm/sync":             true,
+		"GET /api/v1/syncs/:id":             true,
 	}
 	switch {
 	case strings.HasPrefix(path, "/api/v1/me/tokens"):

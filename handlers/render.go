@@ -90,6 +90,7 @@ var notices = map[string]string{
 	"vote-closed":  "You're signed in, but your vote was not counted: voting on this idea has closed.",
 	"vote-failed":  "You're signed in, but your vote could not be counted. Please try again.",
 	"revoked":      "Token revoked. It stops working at once.",
+	"sync-queued":  "Sync queued. Its progress shows in the sync log below.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a
