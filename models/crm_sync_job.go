@@ -397,7 +397,7 @@ func runCRMSyncDue(ctx context.Context, tx *gorm.DB, cfg *JobConfig, _ crmSyncDu
 func crmSyncPeriodicJob(every time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
 		return crmSyncDueArgs{}, nil
-	}, &river.PeriodicJobOpts{ID: "crm_sync"})
+	}, &river.PeriodicJobOpts{ID: "crm_sync", RunOnStart: true}) // a new leader syncs at once; one run per source still holds
 }
 
 // crmSource is the configured client for source, or nil.

@@ -1,10 +1,12 @@
 package models_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -258,5 +260,48 @@ func TestSyncLogListsRunsNewestFirst(t *testing.T) {
 	last, err := models.LastSyncs(db)
 	if err != nil || last["salesforce"].ID != a.ID || last["hubspot"].ID != b.ID || len(last) != 2 {
 		t.Errorf("last = %+v %v", last, err)
+	}
+}
+
+// The periodic job (run by the elected leader) queues a sync of each
+// configured CRM, which the queue then runs.
+func TestPeriodicSyncRunsEveryConfiguredCRM(t *testing.T) {
+	db := openDB(t)
+	_, cfg := hubspotFake(t)
+	cfg.Poll = 20 * time.Millisecond
+	cfg.CRMSyncInterval = time.Hour
+	q, err := models.NewQueue(db, cfg, models.QueueOptions{Periodic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.Stop(stopCtx)
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(30 * time.Second)
+	for {
+		var done int64
+		db.Raw(`SELECT count(*) FROM crm_syncs WHERE source = 'hubspot' AND state = 'done' AND created = 4`).Scan(&done)
+		if done == 1 {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			var rows []models.CRMSync
+			db.Raw(`SELECT * FROM crm_syncs`).Scan(&rows)
+			t.Fatalf("no finished HubSpot sync from the schedule: %+v", rows)
+		}
+	}
+	var salesforce int64
+	db.Raw(`SELECT count(*) FROM crm_syncs WHERE source <> 'hubspot'`).Scan(&salesforce)
+	if salesforce != 0 {
+		t.Errorf("%d runs of unconfigured sources", salesforce)
 	}
 }
