@@ -140,7 +140,7 @@ func TestCSVErrorsBlockTheImportUnlessValidRowsChosen(t *testing.T) {
 	pm := newStaff(t, db, "Pam", models.RoleProductManager)
 	file := "external_id,name,arr\nA1,Acme,100\nA2,Beta,1e5\nA3,Gamma,3\n"
 	s := importFile(t, db, pm, file, false)
-	if s.State != models.SyncFailed || s.Created != 0 || len(s.Errors) != 1 || s.Errors[0].Line != 3 || s.Errors[0].Column != "arr" ||
+	if s.State != models.SyncFailed || s.Created != 0 || len(s.Errors) != 1 || s.Errors[0].Line != 3 || s.Errors[0].Message != "This row could not be saved." || s.Errors[0].Column != "arr" ||
 		!strings.Contains(s.Message, "nothing was imported") {
 		t.Fatalf("blocked import = %+v", s)
 	}
@@ -230,5 +230,24 @@ func TestOneCSVImportAtATime(t *testing.T) {
 	}
 	if _, err := models.GetSync(db, third.ID, false); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("a preview is not a run: %v", err)
+	}
+}
+
+// A row the database refuses (here a trigger plays a failure the checks
+// cannot foresee) is skipped and reported; the rows around it, in the same
+// batch, are imported.
+func TestCSVImportRowFailureDoesNotPoisonTheBatch(t *testing.T) {
+	db := openDB(t)
+	pm := newStaff(t, db, "Pam", models.RoleProductManager)
+	err := db.Exec(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.external_id = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER boom BEFORE INSERT ON crm_accounts FOR EACH ROW EXECUTE FUNCTION boom();`).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := importFile(t, db, pm, "external_id,name\nA,Acme\nBOOM,Boom\nC,Gamma\n", false)
+	if s.State != models.SyncDone || s.Created != 2 || s.Skipped != 1 || len(s.Errors) != 1 || s.Errors[0].Line != 3 || s.Errors[0].Message != "This row could not be saved." ||
+		strings.Contains(s.Errors[0].Message, "boom") {
+		t.Fatalf("import = %+v", s)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -77,6 +78,9 @@ func (r *syncRun) count(o Outcome) {
 func (r *syncRun) fieldErrors(line int, prefix string, err error) {
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
+		if prefix == "" {
+			prefix = "This row "
+		}
 		r.fail(line, "", prefix+"could not be saved.")
 		return
 	}
@@ -279,13 +283,11 @@ func accountInput(a crm.Account) AccountInput {
 	if d := NormalizeDomain(a.Website); d != "" && !IsWebmailDomain(d) {
 		in.Domains = []string{d}
 	}
-	if utf8Len(in.Segment) > 100 {
+	if utf8.RuneCountInString(in.Segment) > 100 {
 		in.Segment = string([]rune(in.Segment)[:100])
 	}
 	return in
 }
-
-func utf8Len(s string) int { return len([]rune(s)) }
 
 func opportunityInput(o crm.Opportunity) OpportunityInput {
 	state := OpportunityOpen
