@@ -147,6 +147,17 @@ func activeTaken(err error) bool {
 	return errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "crm_syncs_one_active_idx"
 }
 
+// releaseLostRuns fails a queued or running run of source whose job is no
+// longer live (River discarded or cancelled it, or it was deleted), so a
+// run lost that way cannot hold the source's one slot forever.
+func releaseLostRuns(tx *gorm.DB, source string) error {
+	return tx.Exec(`UPDATE crm_syncs s SET state = 'failed', finished_at = now(), file = NULL,
+			message = 'The run was stopped before it finished (its job was cancelled or gave up); the next run starts afresh.'
+		WHERE s.source = ? AND s.state IN ('queued', 'running') AND NOT EXISTS (
+			SELECT 1 FROM river_job j WHERE j.kind = 'crm_sync' AND j.args->>'sync_id' = s.id::text
+			AND j.state NOT IN ('completed', 'discarded', 'cancelled'))`, source).Error
+}
+
 func queueSync(ctx context.Context, tx *gorm.DB, id int64) error {
 	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: crmSyncArgs{SyncID: id},
 		InsertOpts: &river.InsertOpts{MaxAttempts: 3}}})
@@ -168,6 +179,9 @@ func RequestCRMSync(ctx context.Context, db *gorm.DB, actor *User, source string
 	}
 	var id int64
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := releaseLostRuns(tx, source); err != nil {
+			return err
+		}
 		var ids []int64
 		if err := tx.Raw(`INSERT INTO crm_syncs (source, requested_by) VALUES (?, ?)
 			ON CONFLICT (source) WHERE state IN ('queued', 'running') DO NOTHING RETURNING id`, source, by).Scan(&ids).Error; err != nil {
@@ -280,6 +294,9 @@ func ConfirmCSVImport(ctx context.Context, db *gorm.DB, actor *User, id int64, i
 		if s.State != SyncPreview {
 			return Conflict("This import was already confirmed.")
 		}
+		if err := releaseLostRuns(tx, SourceCSV); err != nil {
+			return err
+		}
 		err := tx.Exec(`UPDATE crm_syncs SET state = 'queued', import_valid = ?, created_at = now() WHERE id = ?`, importValid, id).Error
 		if activeTaken(err) {
 			return Conflict("Another CSV import is running; confirm this one when it has finished.")
@@ -304,6 +321,9 @@ func ImportCSV(ctx context.Context, db *gorm.DB, actor *User, fileName string, d
 	}
 	var id int64
 	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := releaseLostRuns(tx, SourceCSV); err != nil {
+			return err
+		}
 		err := tx.Raw(`INSERT INTO crm_syncs (source, state, total, file, file_name, import_valid, requested_by)
 			VALUES ('csv', 'queued', ?, ?, ?, ?, ?) RETURNING id`, len(check.Rows), data, cleanFileName(fileName), importValid, actor.ID).Scan(&id).Error
 		if activeTaken(err) {

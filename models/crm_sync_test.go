@@ -305,3 +305,22 @@ func TestPeriodicSyncRunsEveryConfiguredCRM(t *testing.T) {
 		t.Errorf("%d runs of unconfigured sources", salesforce)
 	}
 }
+
+// A run whose job River gave up on (or someone cancelled) does not hold its
+// source's one slot forever: the next request fails it and starts afresh.
+func TestLostRunReleasesItsSource(t *testing.T) {
+	db := openDB(t)
+	lost := requestSync(t, db, nil, models.SourceSalesforce)
+	db.Exec(`UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE kind = 'crm_sync'`)
+	next := requestSync(t, db, nil, models.SourceSalesforce)
+	if next.ID == lost.ID {
+		t.Fatal("the lost run still holds Salesforce")
+	}
+	if s := getSync(t, db, lost.ID); s.State != models.SyncFailed || s.FinishedAt == nil || !strings.Contains(s.Message, "stopped") {
+		t.Errorf("lost run = %+v", s)
+	}
+	// A live job keeps its run.
+	if again := requestSync(t, db, nil, models.SourceSalesforce); again.ID != next.ID {
+		t.Errorf("a live run was replaced: %d, want %d", again.ID, next.ID)
+	}
+}
