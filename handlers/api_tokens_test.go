@@ -57,6 +57,9 @@ func apiRouteScope(method, path string) string {
 		"POST /api/v1/users/:id/ban":        true,
 		"DELETE /api/v1/users/:id/ban":      true,
 		"PUT /api/v1/users/:id/role":        true,
+		"POST /api/v1/accounts/import":      true,
+		"POST /api/v1/crm/sync":             true,
+		"GET /api/v1/syncs/:id":             true,
 		// Backlog (product managers, admins).
 		"POST /api/v1/ideas/:id/backlog":             true,
 		"GET /api/v1/ideas/:id/backlog/:provider":    true,

@@ -47,6 +47,9 @@ type Options struct {
 	// TrackerWebhooks verify inbound tracker webhooks by provider; one
 	// without an entry answers 404.
 	TrackerWebhooks map[string]TrackerWebhook
+	// CRMSources are the configured CRMs (models.SourceSalesforce,
+	// models.SourceHubSpot) a sync may be asked of.
+	CRMSources []string
 }
 
 // Handler owns the router and everything handlers need.

@@ -70,6 +70,11 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"POST", "/admin/status-mappings", "internal.done=shipped", nil},
 		{"GET", "/api/v1/admin/status-mappings", "", nil},
 		{"PUT", "/api/v1/admin/status-mappings", `{"mappings":[{"provider":"jira","category":"done","idea_status":"shipped"}]}`, nil},
+		{"GET", "/staff/accounts/import", "", []string{pm}},
+		{"GET", "/staff/integrations", "", []string{pm}},
+		{"POST", "/staff/integrations/sync", "source=salesforce", []string{pm}},
+		{"POST", "/api/v1/crm/sync", `{"source":"salesforce"}`, []string{pm}},
+		{"GET", "/api/v1/syncs/1", "", []string{pm}}, // the sync the rows above queued
 	}
 }
 
@@ -82,7 +87,7 @@ type matrixObjects struct{ commentID, mergedID, tokenID, itemID int64 }
 // moderator, product manager and admin: anonymous pages redirect to sign-in
 // (API: 401), users without the role get 403, the rest get through.
 func TestRoleMatrix(t *testing.T) {
-	app := newTestApp(t)
+	app := newTestApp(t, func(o *Options) { o.CRMSources = []string{models.SourceSalesforce} })
 	targetClient, target := app.signIn(t, "target@example.com")
 	targetIdea := app.postIdea(t, targetClient, "An idea for the role matrix")
 	o := matrixObjects{commentID: app.postComment(t, targetClient, targetIdea.ID, "A comment for the role matrix").ID}
@@ -115,7 +120,7 @@ func TestRoleMatrix(t *testing.T) {
 			for _, role := range r.roles {
 				allowed = allowed || who == role
 			}
-			want := []int{http.StatusOK, http.StatusSeeOther, http.StatusNoContent}
+			want := []int{http.StatusOK, http.StatusSeeOther, http.StatusNoContent, http.StatusAccepted}
 			switch {
 			case who == "anonymous" && strings.HasPrefix(r.path, "/api/"):
 				want = []int{http.StatusUnauthorized}

@@ -105,6 +105,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	pm.POST("/ideas/:id/backlog/:provider/unlink", h.unlinkForm)
 	pm.GET("/staff/backlog", h.board)
 	pm.POST("/staff/backlog/:id/move", h.moveCardForm)
+	// CRM sources: accounts CSV import and CRM syncs (product managers, admins).
+	crmSources := group(e, "", h.requireRole(models.RoleProductManager))
+	crmSources.GET("/staff/accounts/import", h.importForm)
+	crmSources.POST("/staff/accounts/import", h.importUpload)
+	crmSources.GET("/staff/accounts/import/:id", h.importStatus)
+	crmSources.POST("/staff/accounts/import/:id/confirm", h.importConfirm)
+	crmSources.GET("/staff/integrations", h.integrations)
+	crmSources.POST("/staff/integrations/sync", h.integrationsSync)
 
 	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
 	admin.GET("/status-mappings", h.adminStatusMappings)
@@ -166,6 +174,11 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiModerator.POST("/comments/:id/restore", h.apiRestore("comment"))
 	apiModerator.POST("/users/:id/ban", h.apiBan)
 	apiModerator.DELETE("/users/:id/ban", h.apiUnban)
+
+	apiCRMSources := group(e, "/api/v1", h.requireRole(models.RoleProductManager), h.scope(models.ScopeStaff))
+	apiCRMSources.POST("/accounts/import", h.apiImportAccounts)
+	apiCRMSources.POST("/crm/sync", h.apiCRMSync)
+	apiCRMSources.GET("/syncs/:id", h.apiSync)
 
 	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)

@@ -89,6 +89,11 @@ type JobConfig struct {
 	// Timeout bounds one job's work, e.g. an SMTP delivery (default 30s).
 	// Shutdown waits for the job in hand, so keep it short.
 	Timeout time.Duration
+	// CRM are the configured CRM clients sync jobs read (none: CSV only).
+	CRM []CRMSource
+	// CRMSyncInterval is how often the leader queues a sync of each CRM
+	// (0: only on demand).
+	CRMSyncInterval time.Duration
 }
 
 func (c *JobConfig) defaults() {
@@ -193,6 +198,8 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &txWorker[digestArgs]{db: db, cfg: &cfg, run: runDigestJob})
 	river.AddWorker(workers, &txWorker[digestUserArgs]{db: db, cfg: &cfg, run: runDigestUserJob})
 	addBacklogWorkers(workers, db, &cfg)
+	river.AddWorker(workers, &crmSyncWorker{db: db, cfg: &cfg})
+	river.AddWorker(workers, &txWorker[crmSyncDueArgs]{db: db, cfg: &cfg, run: runCRMSyncDue})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
@@ -208,7 +215,11 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if opts.Periodic {
-		rc.PeriodicJobs = append([]*river.PeriodicJob{digestPeriodicJob()}, backlogPeriodicJobs(&cfg)...)
+		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
+		if cfg.CRMSyncInterval > 0 && len(cfg.CRM) > 0 {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, crmSyncPeriodicJob(cfg.CRMSyncInterval))
+		}
+		rc.PeriodicJobs = append(rc.PeriodicJobs, backlogPeriodicJobs(&cfg)...)
 	}
 	driver := riverdatabasesql.New(sqlDB)
 	if opts.Listen != nil {

@@ -119,12 +119,18 @@ func (b backlogConfig) webhooks() map[string]handlers.TrackerWebhook {
 	return w
 }
 
-// crmWriters are the CRM connectors that take write-backs: none until the
-// Salesforce and HubSpot clients are wired here (CRM_WRITEBACK=false turns
-// them off when they are).
-func crmWriters(c *config) []models.CRMWriter {
-	if c.Backlog.CRMWriteBack != nil && !*c.Backlog.CRMWriteBack {
+// crmWriters are the CRM connectors that take write-backs: every
+// configured one unless CRM_WRITEBACK=false.
+func crmWriters(b backlogConfig, crm crmClients) []models.CRMWriter {
+	if b.CRMWriteBack != nil && !*b.CRMWriteBack {
 		return nil
 	}
-	return nil
+	var out []models.CRMWriter
+	if crm.Salesforce != nil {
+		out = append(out, models.SalesforceWriter(crm.Salesforce))
+	}
+	if crm.HubSpot != nil {
+		out = append(out, models.HubSpotWriter(crm.HubSpot))
+	}
+	return out
 }

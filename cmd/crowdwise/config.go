@@ -54,6 +54,9 @@ type config struct {
 	FX models.FX
 	// Backlog is the trackers, BACKLOG_POLL_INTERVAL and CRM_WRITEBACK.
 	Backlog backlogConfig
+	// CRM is the Salesforce and HubSpot syncs (SALESFORCE_*, HUBSPOT_*,
+	// CRM_SYNC_INTERVAL).
+	CRM crmConfig
 }
 
 // configError names the variable that was wrong and why.
@@ -214,6 +217,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	if err := loadBacklog(c, getenv); err != nil {
+		return nil, err
+	}
+	if err := loadCRM(c, getenv); err != nil {
 		return nil, err
 	}
 	return c, loadProviders(c, getenv)

@@ -79,6 +79,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		FX:              cfg.FX,
 		Trackers:        trackers,
 		TrackerWebhooks: cfg.Backlog.webhooks(),
+		CRMSources:      cfg.CRM.sourceNames(),
 		Version:         version,
 		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
@@ -119,10 +120,17 @@ func (s *server) startJobWorker() {
 		Mail: models.MailConfig{
 			Sender: sender, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL.String(), Secret: s.cfg.SessionSecret,
 		},
-		Logger: s.log.With("component", "jobs"),
-		Backlog: models.BacklogConfig{Trackers: s.trackers, FX: s.cfg.FX, PollInterval: s.cfg.Backlog.PollInterval,
-			CRM: crmWriters(s.cfg)},
+		Logger:          s.log.With("component", "jobs"),
+		CRMSyncInterval: s.cfg.CRM.SyncInterval,
+		Backlog:         models.BacklogConfig{Trackers: s.trackers, FX: s.cfg.FX, PollInterval: s.cfg.Backlog.PollInterval},
 	}
+	crm, err := s.cfg.CRM.clients(s.cfg.Outbound)
+	if err != nil {
+		s.log.Error("job queue did not start; jobs wait in the database", "error", err)
+		return
+	}
+	cfg.CRM = crm.sources()
+	cfg.Backlog.CRM = crmWriters(s.cfg.Backlog, crm)
 	// River's LISTEN connection: a pgx pool of one, held for the queue's
 	// life, so new jobs start at once instead of at the next poll.
 	listen, err := listenPool(s.cfg.DatabaseURL)
