@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -209,11 +210,16 @@ func runOwnerMail(ctx context.Context, tx *gorm.DB, cfg *JobConfig, p ownerMailA
 	m := &cfg.Mail
 	link := m.link(idea.URL())
 	text := "Hi,\n\n" + subject + ".\n\nYour accounts that asked for \"" + title + "\":\n"
+	items := ""
 	for _, a := range accounts {
 		text += "- " + a + "\n"
+		items += "<li>" + html.EscapeString(a) + "</li>"
 	}
-	text += "\n" + link + "\n\n-- \nYou get this email because you own these accounts in the CRM.\n"
-	msg := &mail.Message{From: m.From, To: p.Owner, Subject: subject, Text: text, Date: time.Now(),
+	const footer = "You get this email because you own these accounts in the CRM."
+	text += "\n" + link + "\n\n-- \n" + footer + "\n"
+	body := "<p>Hi,</p><p>" + html.EscapeString(subject) + ".</p><p>Your accounts that asked for “" + html.EscapeString(title) +
+		"”:</p><ul>" + items + "</ul><p><a href=\"" + html.EscapeString(link) + "\">" + html.EscapeString(link) + "</a></p><p>" + footer + "</p>"
+	msg := &mail.Message{From: m.From, To: p.Owner, Subject: subject, Text: text, HTML: body, Date: time.Now(),
 		Headers: map[string]string{"Auto-Submitted": "auto-generated"}}
 	return m.Sender.Send(ctx, msg)
 }
