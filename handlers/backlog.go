@@ -320,3 +320,32 @@ func (h *Handler) apiSetStatusMappings(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"mappings": out})
 }
+
+// backlogLogView is what staff_backlog_log.html receives: every tracker
+// webhook delivery or every CRM write-back, paged.
+type backlogLogView struct {
+	Kind  string
+	Log   *models.IntegrationsLog
+	Pager pager
+}
+
+func (h *Handler) backlogLog(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p := pageFromQuery(c, 50)
+		hooks, writes := p, models.NewPage(1, 1)
+		title := "Tracker webhooks"
+		if kind == "writebacks" {
+			hooks, writes, title = models.NewPage(1, 1), p, "CRM write-back"
+		}
+		log, err := models.BacklogIntegrations(c.Request().Context(), h.db, currentUser(c), hooks, writes)
+		if err != nil {
+			return err
+		}
+		page := log.WebhooksPage
+		if kind == "writebacks" {
+			page = log.WriteBackPage
+		}
+		v := backlogLogView{Kind: kind, Log: log, Pager: newPager(c.Request().URL.Path, withPerPage(c, url.Values{}), page)}
+		return h.render(c, listStatus(page), "staff_backlog_log", h.page(c, title, v))
+	}
+}

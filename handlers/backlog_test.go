@@ -228,4 +228,12 @@ func TestJiraWebhookSignatureReplayUnknownAndOversize(t *testing.T) {
 	if got := strings.Join(outcomes, ","); got != want {
 		t.Errorf("webhook log = %s, want %s", got, want)
 	}
+	// Staff read the log on /staff/integrations, in its own section.
+	_, page := do(t, pm, "GET", app.srv.URL+"/staff/integrations", nil)
+	section := page[strings.Index(page, `id="tracker-webhooks"`):]
+	for _, o := range []string{"bad_signature", "too_large", "applied", "replayed", "unknown_issue", "not verified"} {
+		if !strings.Contains(section, o) {
+			t.Errorf("/staff/integrations tracker webhooks section misses %q", o)
+		}
+	}
 }

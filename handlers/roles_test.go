@@ -61,6 +61,8 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"POST", idea("/api/v1/ideas/:idea/backlog"), `{"provider":"internal"}`, []string{pm}},
 		{"GET", idea("/api/v1/ideas/:idea/backlog/internal"), "", []string{pm}},
 		{"GET", "/staff/backlog", "", []string{pm}},
+		{"GET", "/staff/integrations/webhooks", "", []string{pm}},
+		{"GET", "/staff/integrations/writebacks", "", []string{pm}},
 		{"POST", "/staff/backlog/" + itoa(o.itemID) + "/move", "column=next", []string{pm}},
 		{"PUT", "/api/v1/backlog/" + itoa(o.itemID) + "/status", `{"column":"next"}`, []string{pm}},
 		{"POST", idea("/ideas/:idea/status-lock"), "locked=false", []string{mod, pm}},

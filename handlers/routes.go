@@ -105,6 +105,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	pm.POST("/ideas/:id/backlog/:provider/unlink", h.unlinkForm)
 	pm.GET("/staff/backlog", h.board)
 	pm.POST("/staff/backlog/:id/move", h.moveCardForm)
+	pm.GET("/staff/integrations/webhooks", h.backlogLog("webhooks"))
+	pm.GET("/staff/integrations/writebacks", h.backlogLog("writebacks"))
 	// CRM sources: accounts CSV import and CRM syncs (product managers, admins).
 	crmSources := group(e, "", h.requireRole(models.RoleProductManager))
 	crmSources.GET("/staff/accounts/import", h.importForm)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/labstack/echo/v4"
@@ -17,6 +18,9 @@ type integrationsView struct {
 	Runs    []models.CRMSync
 	Pager   pager
 	Labels  map[string]string
+	// Backlog is the tracker webhook log, items with errors and the CRM
+	// write-back log (backlog.go).
+	Backlog *models.IntegrationsLog
 }
 
 // sourceView is one source and its latest run.
@@ -51,7 +55,10 @@ func (h *Handler) integrations(c echo.Context) error {
 	if v.Runs, p, err = models.ListSyncs(h.db.WithContext(ctx), p); err != nil {
 		return err
 	}
-	v.Pager = newPager(c.Request().URL.Path, withPerPage(c, nil), p)
+	v.Pager = newPager(c.Request().URL.Path, withPerPage(c, url.Values{}), p)
+	if v.Backlog, err = models.BacklogIntegrations(ctx, h.db, currentUser(c), models.NewPage(1, 10), models.NewPage(1, 10)); err != nil {
+		return err
+	}
 	return h.render(c, listStatus(p), "staff_integrations", h.page(c, "Integrations", v))
 }
 
