@@ -128,8 +128,9 @@ func followTracker(tx *gorm.DB, item *BacklogItem, idea *Idea, actor *User, sour
 		map[string]string{"status": *to, "source": change.Source}); err != nil {
 		return nil, err
 	}
-	// TODO(webhooks): record the outbound idea.status_changed event here
-	// once the webhooks outbox (issue 11) is on main.
+	// TODO(webhooks, issue 11): once the outbox is on main, record here
+	// RecordIdeaEvent(tx, EventIdeaStatusChanged, idea.ID, map[string]any{"changes": map[string]any{
+	//	"status": map[string]string{"from": from, "to": *to}}, "source": change.Source})
 	idea.Status = *to
 	if err := notifyStatusChange(tx, idea, actor, from, *to, ""); err != nil {
 		return nil, err
