@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -245,5 +246,29 @@ func TestPollingPicksUpAChangeNoWebhookAnnounced(t *testing.T) {
 	_, err = models.Promote(ctx, e.db, e.cfg.Backlog.Trackers, e.pm, other.ID, models.PromoteInput{Provider: models.ProviderJira, KeyOrURL: existing.Key})
 	if err == nil {
 		t.Fatal("linked one issue to two ideas")
+	}
+}
+
+func TestCreateJobFailsVisiblyWhenItsIssueWasLinkedElsewhere(t *testing.T) {
+	e := newBacklogEnv(t)
+	fake, c := withJira(t, e)
+	crash := &crashAfterCreate{Tracker: c}
+	e.cfg.Backlog.Trackers = models.Trackers{models.ProviderJira: crash}
+	if _, err := models.Promote(ctx, e.db, e.cfg.Backlog.Trackers, e.pm, e.idea.ID, models.PromoteInput{Provider: models.ProviderJira}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t) // the issue exists in Jira; our commit never happened
+	other := newIdea(t, e.db, e.author, "Spreadsheet export")
+	if _, err := models.Promote(ctx, e.db, e.cfg.Backlog.Trackers, e.pm, other.ID, models.PromoteInput{Provider: models.ProviderJira, KeyOrURL: "PROJ-1"}); err != nil {
+		t.Fatal(err)
+	}
+	e.retryNow(t)
+	e.run(t)
+	got := e.item(t, models.ProviderJira)
+	if got.State != models.ItemFailed || !strings.Contains(got.LastError, "already linked") {
+		t.Fatalf("item = %+v; want failed, saying the issue is linked to another idea", got)
+	}
+	if n := len(fake.Issues()); n != 1 {
+		t.Fatalf("Jira holds %d issues, want 1", n)
 	}
 }

@@ -2,10 +2,8 @@ package models
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
@@ -110,13 +108,19 @@ func runBacklogCreate(ctx context.Context, tx *gorm.DB, cfg *JobConfig, p backlo
 	if err != nil {
 		return retryCreate(ctx, tx, item, p, trackerErrorText(ProviderName(item.Provider), err, ""))
 	}
-	err = tx.Exec(`UPDATE backlog_items SET external_id = ?, state = 'linked', last_error = '', updated_at = now() WHERE id = ?`,
-		clip(it.ExternalID, 200), item.ID).Error
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
+	// Checked first: a unique violation would abort the transaction that
+	// must record the failure. The item's lock and the unique index keep
+	// a concurrent link from slipping in between.
+	var taken bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM backlog_items WHERE provider = ? AND external_id = ? AND id <> ?)`,
+		item.Provider, clip(it.ExternalID, 200), item.ID).Scan(&taken).Error; err != nil {
+		return err
+	}
+	if taken {
 		return markItemFailed(tx, item.ID, "The issue "+it.Key+" is already linked to another idea.")
 	}
-	if err != nil {
+	if err := tx.Exec(`UPDATE backlog_items SET external_id = ?, state = 'linked', last_error = '', updated_at = now() WHERE id = ?`,
+		clip(it.ExternalID, 200), item.ID).Error; err != nil {
 		return err
 	}
 	item.ExternalID, item.State = it.ExternalID, ItemLinked
