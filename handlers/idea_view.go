@@ -37,12 +37,13 @@ type ideaView struct {
 
 // ideaExtras carries a form to show again after an error.
 type ideaExtras struct {
-	Comment       commentForm
-	Fields        map[string]string
-	CommentError  string
-	Status        statusInput
-	StatusFields  map[string]string
-	Mod           modExtras
+	Comment      commentForm
+	Fields       map[string]string
+	CommentError string
+	Status       statusInput
+	StatusFields map[string]string
+	Mod          modExtras
+	// The promote form (backlog panel) shown again with its errors.
 	Promote       promoteInput
 	PromoteFields map[string]string
 }

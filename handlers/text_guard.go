@@ -29,7 +29,6 @@ func (h *Handler) validText(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if req.Body == nil || req.Body == http.NoBody || req.Method == http.MethodGet || req.Method == http.MethodHead ||
 			trackerWebhookPath(c.Path()) { // signed bytes, verified before they are read as text
-
 			return next(c)
 		}
 		ct, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))

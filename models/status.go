@@ -22,10 +22,10 @@ type StatusChange struct {
 	ReleaseHTML string
 	ActorID     *int64
 	ActorName   string `gorm:"->"`
+	CreatedAt   time.Time
 	// Source names the tracker when one moved the status ("Jira PROJ-12
 	// moved to Done"); staff see it, the public sees "the backlog".
-	Source    string
-	CreatedAt time.Time
+	Source string
 }
 
 func (StatusChange) TableName() string { return "idea_status_changes" }
