@@ -59,8 +59,8 @@ func newDemandFixture(t *testing.T) *demandFixture {
 		t.Fatal(err)
 	}
 	f.idea = newIdea(t, db, f.author, "Single sign-on for teams")
-	f.alice = newUser(t, db, "Alice A")                                    // alice.a@example.com → Acme
-	f.bob = newUser(t, db, "Bob B")                                        // bob.b@example.com → Acme
+	f.alice = newUser(t, db, "Alice A") // alice.a@example.com → Acme
+	f.bob = newUser(t, db, "Bob B")     // bob.b@example.com → Acme
 	f.carl, err = models.DevSignIn(ctx, db, "carl@euro.test", "Carl", nil)
 	if err != nil {
 		t.Fatal(err)
