@@ -57,6 +57,18 @@ func apiRouteScope(method, path string) string {
 		"POST /api/v1/users/:id/ban":        true,
 		"DELETE /api/v1/users/:id/ban":      true,
 		"PUT /api/v1/users/:id/role":        true,
+
+		// CRM (product managers and admins)
+		"GET /api/v1/accounts":                          true,
+		"POST /api/v1/accounts":                         true,
+		"GET /api/v1/accounts/:id":                      true,
+		"PATCH /api/v1/accounts/:id":                    true,
+		"DELETE /api/v1/accounts/:id":                   true,
+		"GET /api/v1/ideas/:id/demand":                  true,
+		"PUT /api/v1/ideas/:id/accounts/:account_id":    true,
+		"DELETE /api/v1/ideas/:id/accounts/:account_id": true,
+		"POST /api/v1/ideas/:id/proxy-votes":            true,
+		"DELETE /api/v1/ideas/:id/proxy-votes/:user_id": true,
 	}
 	switch {
 	case strings.HasPrefix(path, "/api/v1/me/tokens"):

@@ -28,6 +28,7 @@ type ideaView struct {
 	Categories []models.Category
 	MinUntil   string
 	StaffEdit  staffEditForm // the edit form's values: the idea's, or those just refused
+	CRM        *crmPanel     // product managers: the Demand panel
 	ideaExtras
 }
 
@@ -126,6 +127,11 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 		v.StaffEdit = staffEditForm{Title: idea.Title, Category: idea.Category, Tags: strings.Join(idea.Tags, ", ")}
 		if x.Mod.Form == "edit" {
 			v.StaffEdit = x.Mod.Edit
+		}
+	}
+	if viewer.HasRole(models.RoleProductManager) {
+		if v.CRM, err = h.crmPanel(ctx, idea); err != nil {
+			return err
 		}
 	}
 	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {

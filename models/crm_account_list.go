@@ -205,3 +205,29 @@ func AccountIdeas(ctx context.Context, db *gorm.DB, accountID int64, p Page) ([]
 		ORDER BY d.linked DESC, i.vote_count DESC, i.id DESC LIMIT ? OFFSET ?`, accountID, p.PerPage, p.Offset()).Scan(&out).Error
 	return out, p, err
 }
+
+// OpportunitiesOf lists the opportunities of each of accountIDs (open
+// first, at most 50 each), for the link form's choice.
+func OpportunitiesOf(ctx context.Context, db *gorm.DB, accountIDs []int64) (map[int64][]CRMOpportunity, error) {
+	out := map[int64][]CRMOpportunity{}
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var rows []CRMOpportunity
+	err := db.WithContext(ctx).Raw(`SELECT o.* FROM unnest(CAST(? AS bigint[])) AS a(id)
+		CROSS JOIN LATERAL (SELECT * FROM crm_opportunities o WHERE o.account_id = a.id
+			ORDER BY o.state = 'open' DESC, o.close_date NULLS LAST, o.id LIMIT 50) o`, int64s(accountIDs)).Scan(&rows).Error
+	for _, o := range rows {
+		out[o.AccountID] = append(out[o.AccountID], o)
+	}
+	return out, err
+}
+
+// int64s is a Postgres bigint[] literal of ids.
+func int64s(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = itoa(id)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}

@@ -119,7 +119,8 @@ func sourceLabel(s string) string {
 
 // DeleteCRMAccount deletes an account with its domains, opportunities,
 // staff member links and idea links; every idea's demand loses it at once
-// (votes stay: they are the members'). Audited.
+// (votes stay: they are the members'). Deleting it twice changes nothing.
+// Audited.
 func DeleteCRMAccount(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
 	if !canManageCRM(actor) {
 		return Forbidden("Only product managers can manage accounts.")
@@ -130,7 +131,7 @@ func DeleteCRMAccount(ctx context.Context, db *gorm.DB, actor *User, id int64) e
 			return err
 		}
 		if a.ID == 0 {
-			return NotFound("There is no such account.")
+			return nil // already deleted
 		}
 		var links int64
 		if err := tx.Raw(`SELECT count(*) FROM idea_accounts WHERE account_id = ?`, id).Scan(&links).Error; err != nil {
@@ -214,7 +215,7 @@ func RemoveMember(ctx context.Context, db *gorm.DB, actor *User, accountID, user
 			return err
 		}
 		if before == nil || *before != accountID {
-			return NotFound("That member is not in this account.")
+			return nil // not (or no longer) in this account
 		}
 		if err := tx.Exec(`DELETE FROM crm_account_members WHERE user_id = ?`, userID).Error; err != nil {
 			return err

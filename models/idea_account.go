@@ -127,7 +127,8 @@ func LinkIdeaAccount(ctx context.Context, db *gorm.DB, actor *User, ideaID, acco
 	return l, created, err
 }
 
-// UnlinkIdeaAccount removes an idea's link to an account. Audited.
+// UnlinkIdeaAccount removes an idea's link to an account, if there is
+// one. Audited.
 func UnlinkIdeaAccount(ctx context.Context, db *gorm.DB, actor *User, ideaID, accountID int64) error {
 	if !canManageCRM(actor) {
 		return Forbidden("Only product managers can unlink ideas from accounts.")
@@ -141,7 +142,7 @@ func UnlinkIdeaAccount(ctx context.Context, db *gorm.DB, actor *User, ideaID, ac
 			return err
 		}
 		if before == nil {
-			return NotFound("This idea is not linked to that account.")
+			return nil // already unlinked
 		}
 		if err := tx.Exec(`DELETE FROM idea_accounts WHERE idea_id = ? AND account_id = ?`, ideaID, accountID).Error; err != nil {
 			return err

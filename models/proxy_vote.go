@@ -137,8 +137,8 @@ func firstOrNil(u []proxyUser) *proxyUser {
 	return &u[0]
 }
 
-// RemoveProxyVote takes back a vote staff cast for userID; a member's own
-// vote is theirs and is not found here.
+// RemoveProxyVote takes back a vote staff cast for userID. A member's own
+// vote is theirs (409); without a vote there is nothing to do.
 func RemoveProxyVote(ctx context.Context, db *gorm.DB, actor *User, ideaID, userID int64) (*VoteState, error) {
 	if !canManageCRM(actor) {
 		return nil, Forbidden("Only product managers can remove votes cast on behalf of customers.")
@@ -155,7 +155,14 @@ func RemoveProxyVote(ctx context.Context, db *gorm.DB, actor *User, ideaID, user
 			return err
 		}
 		if !removed {
-			return NotFound("There is no vote cast on behalf of that member on this idea.")
+			var own int64
+			if err := tx.Raw(`SELECT count(*) FROM votes WHERE idea_id = ? AND user_id = ?`, ideaID, userID).Scan(&own).Error; err != nil {
+				return err
+			}
+			if own > 0 {
+				return Conflict("That vote is the member's own; only they can take it back.")
+			}
+			return nil
 		}
 		return audit(tx, actor, "vote.proxy_remove", "idea", ideaID, map[string]any{"user_id": userID}, nil)
 	})
