@@ -27,8 +27,12 @@ type apiAccount struct {
 	RenewalDate *string  `json:"renewal_date"`
 	Source      string   `json:"source"`
 	ExternalID  *string  `json:"external_id"`
-	// Detail only.
-	Opportunities []apiOpportunity `json:"opportunities,omitempty"`
+}
+
+// apiAccountDetail is one account with its opportunities.
+type apiAccountDetail struct {
+	apiAccount
+	Opportunities []apiOpportunity `json:"opportunities"`
 }
 
 type apiOpportunity struct {
@@ -58,8 +62,8 @@ func toAPIAccount(a *models.CRMAccount) apiAccount {
 		Source: a.Source, ExternalID: a.ExternalID}
 }
 
-func toAPIAccountDetail(a *models.AccountDetail) apiAccount {
-	out := toAPIAccount(&a.CRMAccount)
+func toAPIAccountDetail(a *models.AccountDetail) apiAccountDetail {
+	out := apiAccountDetail{apiAccount: toAPIAccount(&a.CRMAccount)}
 	out.Opportunities = make([]apiOpportunity, len(a.Opportunities))
 	for i, o := range a.Opportunities {
 		out.Opportunities[i] = apiOpportunity{ID: o.ID, Name: o.Name, State: o.State, AmountCents: o.AmountCents,

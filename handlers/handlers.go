@@ -63,6 +63,9 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	if opts.SignInPerMinute <= 0 {
 		opts.SignInPerMinute = 10
 	}
+	if opts.FX.Currency == "" {
+		opts.FX, _ = models.ParseFX("", "") // USD, no other rates
+	}
 	for i := range opts.Providers {
 		opts.Providers[i].Label = opts.Providers[i].label()
 	}
