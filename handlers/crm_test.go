@@ -182,3 +182,36 @@ func TestCRMAPI(t *testing.T) {
 		t.Fatalf("%d audit entries, want 7", n)
 	}
 }
+
+// TestIdeaListCRMSortsStaffOnly: the arr and accounts sorts and the segment
+// filter work for product managers; for members the sorts are unknown (the
+// API names it, the page falls back to its default tab) and the filters
+// are ignored.
+func TestIdeaListCRMSortsStaffOnly(t *testing.T) {
+	app := newTestApp(t)
+	pm, _ := app.signInAs(t, "pam@crowdwise.test", models.RoleProductManager)
+	member, _ := app.signIn(t, "ann@initech.test")
+	paid := app.postIdea(t, member, "Paid for by Initech")
+	app.postIdea(t, pm, "Nobody pays for this")
+	if res, body := app.api(t, pm, "POST", "/api/v1/accounts", `{"name":"Initech","domains":["initech.test"],"arr_cents":100,"segment":"Enterprise"}`); res.StatusCode != http.StatusCreated {
+		t.Fatalf("account = %d %s", res.StatusCode, body)
+	}
+	res, body := do(t, pm, "GET", app.srv.URL+"/api/v1/ideas?sort=arr&segment=Enterprise", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `"total":1`) || !strings.Contains(body, fmt.Sprintf(`"id":%d`, paid.ID)) {
+		t.Fatalf("PM sort=arr = %d %s", res.StatusCode, body)
+	}
+	if res, body := do(t, member, "GET", app.srv.URL+"/api/v1/ideas?sort=arr", nil); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"sort"`) {
+		t.Fatalf("member sort=arr = %d %s", res.StatusCode, body)
+	}
+	if res, body := do(t, member, "GET", app.srv.URL+"/api/v1/ideas?segment=Enterprise", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"total":2`) {
+		t.Fatalf("member segment = %d %s", res.StatusCode, body)
+	}
+	_, page := do(t, pm, "GET", app.srv.URL+"/?sort=accounts", nil)
+	if !strings.Contains(page, "ARR at stake") || !strings.Contains(grepLines(page, "is-active"), "Most accounts") || !strings.Contains(page, `id="f-segment"`) {
+		t.Fatalf("PM home: %s", grepLines(page, "tab"))
+	}
+	_, page = do(t, member, "GET", app.srv.URL+"/?sort=arr", nil)
+	if strings.Contains(page, "ARR at stake") || strings.Contains(page, `id="f-segment"`) || !strings.Contains(grepLines(page, "is-active"), "Trending") {
+		t.Fatalf("member home: %s", grepLines(page, "tab"))
+	}
+}
