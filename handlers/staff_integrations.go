@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/labstack/echo/v4"
@@ -51,7 +52,7 @@ func (h *Handler) integrations(c echo.Context) error {
 	if v.Runs, p, err = models.ListSyncs(h.db.WithContext(ctx), p); err != nil {
 		return err
 	}
-	v.Pager = newPager(c.Request().URL.Path, withPerPage(c, nil), p)
+	v.Pager = newPager(c.Request().URL.Path, withPerPage(c, url.Values{}), p)
 	return h.render(c, listStatus(p), "staff_integrations", h.page(c, "Integrations", v))
 }
 

@@ -174,7 +174,9 @@ func (w *crmSyncWorker) finish(ctx context.Context, job *river.Job[crmSyncArgs],
 	} else if run.Message != "" && strings.HasPrefix(run.Message, "Rate limited") {
 		run.Message = ""
 	}
-	return w.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+	// The outcome is written even when the run's context ended (a timeout).
+	ctx = context.WithoutCancel(ctx)
+	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := run.save(tx); err != nil {
 			return err
 		}
