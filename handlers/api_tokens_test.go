@@ -69,6 +69,9 @@ func apiRouteScope(method, path string) string {
 		"DELETE /api/v1/ideas/:id/accounts/:account_id": true,
 		"POST /api/v1/ideas/:id/proxy-votes":            true,
 		"DELETE /api/v1/ideas/:id/proxy-votes/:user_id": true,
+		"POST /api/v1/accounts/import":                  true,
+		"POST /api/v1/crm/sync":                         true,
+		"GET /api/v1/syncs/:id":                         true,
 	}
 	switch {
 	case strings.HasPrefix(path, "/api/v1/me/tokens"):

@@ -76,6 +76,8 @@ func kindStatus(kind error) (int, string) {
 		return http.StatusTooManyRequests, "rate_limited"
 	case models.ErrBadRequest:
 		return http.StatusBadRequest, "bad_request"
+	case models.ErrTooLarge:
+		return http.StatusRequestEntityTooLarge, "payload_too_large"
 	}
 	return http.StatusInternalServerError, "internal"
 }

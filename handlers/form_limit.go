@@ -49,6 +49,12 @@ func (h *Handler) bodyLimit() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		strictNext := strict(next)
 		return func(c echo.Context) error {
+			if large, err := largeBody(c); large {
+				if err != nil {
+					return err
+				}
+				return next(c)
+			}
 			req := c.Request()
 			ct, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 			if isAPI(c) || ct != echo.MIMEApplicationForm || req.ContentLength >= 0 && req.ContentLength <= limit {

@@ -42,6 +42,9 @@ type Options struct {
 	Outbound outbound.Policy
 	// FX converts account money into the reporting currency.
 	FX models.FX
+	// CRMSources are the configured CRMs (models.SourceSalesforce,
+	// models.SourceHubSpot) a sync may be asked of.
+	CRMSources []string
 }
 
 // Handler owns the router and everything handlers need.

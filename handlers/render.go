@@ -97,6 +97,7 @@ var notices = map[string]string{
 	"member-gone":  "Member taken out of this account.",
 	"proxy-voted":  "Vote cast on the customer's behalf.",
 	"proxy-gone":   "Vote on the customer's behalf removed.",
+	"sync-queued":  "Sync queued. Its progress shows in the sync log below.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

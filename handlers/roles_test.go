@@ -87,6 +87,11 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"DELETE", acct("/api/v1/ideas/:idea/proxy-votes/:contact"), "", []string{pm}},
 		{"DELETE", acct("/api/v1/accounts/:spare"), "", []string{pm}},
 		{"POST", acct("/staff/accounts/:spare/delete"), "", []string{pm}},
+		{"GET", "/staff/accounts/import", "", []string{pm}},
+		{"GET", "/staff/integrations", "", []string{pm}},
+		{"POST", "/staff/integrations/sync", "source=salesforce", []string{pm}},
+		{"POST", "/api/v1/crm/sync", `{"source":"salesforce"}`, []string{pm}},
+		{"GET", "/api/v1/syncs/1", "", []string{pm}}, // the sync the rows above queued
 	}
 }
 
@@ -103,7 +108,7 @@ type matrixObjects struct {
 // moderator, product manager and admin: anonymous pages redirect to sign-in
 // (API: 401), users without the role get 403, the rest get through.
 func TestRoleMatrix(t *testing.T) {
-	app := newTestApp(t)
+	app := newTestApp(t, func(o *Options) { o.CRMSources = []string{models.SourceSalesforce} })
 	targetClient, target := app.signIn(t, "target@example.com")
 	targetIdea := app.postIdea(t, targetClient, "An idea for the role matrix")
 	o := matrixObjects{commentID: app.postComment(t, targetClient, targetIdea.ID, "A comment for the role matrix").ID}
@@ -149,7 +154,7 @@ func TestRoleMatrix(t *testing.T) {
 			for _, role := range r.roles {
 				allowed = allowed || who == role
 			}
-			want := []int{http.StatusOK, http.StatusCreated, http.StatusSeeOther, http.StatusNoContent}
+			want := []int{http.StatusOK, http.StatusCreated, http.StatusSeeOther, http.StatusNoContent, http.StatusAccepted}
 			switch {
 			case who == "anonymous" && strings.HasPrefix(r.path, "/api/"):
 				want = []int{http.StatusUnauthorized}

@@ -111,6 +111,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	crm.POST("/ideas/:id/accounts/remove", h.unlinkAccountForm)
 	crm.POST("/ideas/:id/proxy-votes", h.proxyVoteForm)
 	crm.POST("/ideas/:id/proxy-votes/remove", h.removeProxyVoteForm)
+	// CRM sources: accounts CSV import and CRM syncs (product managers, admins).
+	crmSources := group(e, "", h.requireRole(models.RoleProductManager))
+	crmSources.GET("/staff/accounts/import", h.importForm)
+	crmSources.POST("/staff/accounts/import", h.importUpload)
+	crmSources.GET("/staff/accounts/import/:id", h.importStatus)
+	crmSources.POST("/staff/accounts/import/:id/confirm", h.importConfirm)
+	crmSources.GET("/staff/integrations", h.integrations)
+	crmSources.POST("/staff/integrations/sync", h.integrationsSync)
 
 	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
 	admin.GET("/users", h.adminUsers)
@@ -182,6 +190,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiCRM.DELETE("/ideas/:id/accounts/:account_id", h.apiUnlinkAccount)
 	apiCRM.POST("/ideas/:id/proxy-votes", h.apiProxyVote)
 	apiCRM.DELETE("/ideas/:id/proxy-votes/:user_id", h.apiRemoveProxyVote)
+	apiCRMSources := group(e, "/api/v1", h.requireRole(models.RoleProductManager), h.scope(models.ScopeStaff))
+	apiCRMSources.POST("/accounts/import", h.apiImportAccounts)
+	apiCRMSources.POST("/crm/sync", h.apiCRMSync)
+	apiCRMSources.GET("/syncs/:id", h.apiSync)
 
 	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)

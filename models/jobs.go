@@ -86,6 +86,11 @@ type JobConfig struct {
 	// Timeout bounds one job's work, e.g. an SMTP delivery (default 30s).
 	// Shutdown waits for the job in hand, so keep it short.
 	Timeout time.Duration
+	// CRM are the configured CRM clients sync jobs read (none: CSV only).
+	CRM []CRMSource
+	// CRMSyncInterval is how often the leader queues a sync of each CRM
+	// (0: only on demand).
+	CRMSyncInterval time.Duration
 }
 
 func (c *JobConfig) defaults() {
@@ -166,7 +171,7 @@ type Queue struct {
 
 // QueueOptions tunes a Queue beyond JobConfig.
 type QueueOptions struct {
-	// Periodic enqueues the daily digest (the elected leader among all
+	// Periodic enqueues the daily digest and the CRM syncs (the elected leader among all
 	// processes does). Off for a queue that only drains, as in tests.
 	Periodic bool
 	// Workers is how many jobs one process runs at once (default 4).
@@ -189,6 +194,8 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &txWorker[emailArgs]{db: db, cfg: &cfg, run: runEmailJob})
 	river.AddWorker(workers, &txWorker[digestArgs]{db: db, cfg: &cfg, run: runDigestJob})
 	river.AddWorker(workers, &txWorker[digestUserArgs]{db: db, cfg: &cfg, run: runDigestUserJob})
+	river.AddWorker(workers, &crmSyncWorker{db: db, cfg: &cfg})
+	river.AddWorker(workers, &txWorker[crmSyncDueArgs]{db: db, cfg: &cfg, run: runCRMSyncDue})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
@@ -205,6 +212,9 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	}
 	if opts.Periodic {
 		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
+		if cfg.CRMSyncInterval > 0 && len(cfg.CRM) > 0 {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, crmSyncPeriodicJob(cfg.CRMSyncInterval))
+		}
 	}
 	driver := riverdatabasesql.New(sqlDB)
 	if opts.Listen != nil {

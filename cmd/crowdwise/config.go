@@ -52,6 +52,9 @@ type config struct {
 	// FX is the reporting currency and the rates that convert account money
 	// into it (CROWDWISE_CURRENCY, CROWDWISE_FX).
 	FX models.FX
+	// CRM is the Salesforce and HubSpot syncs (SALESFORCE_*, HUBSPOT_*,
+	// CRM_SYNC_INTERVAL).
+	CRM crmConfig
 }
 
 // configError names the variable that was wrong and why.
@@ -209,6 +212,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.MetricsToken = tok
 	}
 	if err := loadMail(c, getenv); err != nil {
+		return nil, err
+	}
+	if err := loadCRM(c, getenv); err != nil {
 		return nil, err
 	}
 	return c, loadProviders(c, getenv)

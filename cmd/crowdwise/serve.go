@@ -72,6 +72,7 @@ func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, 
 		MetricsToken:    cfg.MetricsToken,
 		Outbound:        cfg.Outbound,
 		FX:              cfg.FX,
+		CRMSources:      cfg.CRM.sourceNames(),
 		Version:         version,
 		SchemaVersion:   migrations.Latest(),
 	}, db, logger)
@@ -112,8 +113,15 @@ func (s *server) startJobWorker() {
 		Mail: models.MailConfig{
 			Sender: sender, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL.String(), Secret: s.cfg.SessionSecret,
 		},
-		Logger: s.log.With("component", "jobs"),
+		Logger:          s.log.With("component", "jobs"),
+		CRMSyncInterval: s.cfg.CRM.SyncInterval,
 	}
+	crm, err := s.cfg.CRM.clients(s.cfg.Outbound)
+	if err != nil {
+		s.log.Error("job queue did not start; jobs wait in the database", "error", err)
+		return
+	}
+	cfg.CRM = crm.sources()
 	// River's LISTEN connection: a pgx pool of one, held for the queue's
 	// life, so new jobs start at once instead of at the next poll.
 	listen, err := listenPool(s.cfg.DatabaseURL)
