@@ -44,6 +44,7 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"GET", "/admin/tokens", "", nil},
 		{"POST", token("/admin/tokens/:token/revoke"), "", nil},
 		{"GET", "/staff/moderation", "", []string{mod}},
+		{"GET", "/staff/insights", "", []string{pm}},
 		{"GET", "/api/v1/moderation/queue", "", []string{mod}},
 		{"GET", idea("/ideas/:idea/merge"), "", []string{mod}},
 		{"POST", idea("/ideas/:idea/status"), "status=under_review", []string{mod, pm}},

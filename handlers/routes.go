@@ -119,6 +119,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	crmSources.POST("/staff/accounts/import/:id/confirm", h.importConfirm)
 	crmSources.GET("/staff/integrations", h.integrations)
 	crmSources.POST("/staff/integrations/sync", h.integrationsSync)
+	crm.GET("/staff/insights", h.staffInsights) // product insights; ?format=csv&chart=… downloads one chart
 
 	admin := group(e, "/admin", h.requireRole(models.RoleAdmin))
 	admin.GET("/users", h.adminUsers)

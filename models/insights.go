@@ -29,6 +29,9 @@ func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f Insigh
 	if !actor.HasRole(RoleProductManager) {
 		return nil, Forbidden("Only product managers and admins can see insights.")
 	}
+	if fx.Currency == "" {
+		fx.Currency = "USD" // as ParseFX defaults
+	}
 	out := &Insights{Filter: f, Currency: fx.Currency}
 	var err error
 	if out.Gaps, err = currencyGaps(ctx, db, fx); err != nil {
