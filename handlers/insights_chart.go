@@ -13,6 +13,7 @@ import (
 // CSP (no inline style) holds.
 type svgChart struct {
 	Width, Height int
+	Square        bool // drawn smaller: a unit square, not a wide chart
 	Rects         []chartRect
 	Texts         []chartText
 	Lines         []chartLine
@@ -76,6 +77,9 @@ type barPart struct {
 func hbars(items []barItem) svgChart {
 	const width, labelW, valueW, rowH, barH = 720, 260, 110, 26, 18
 	c := svgChart{Width: width, Height: max(len(items), 1)*rowH + 4}
+	if len(items) == 0 {
+		c.text(labelW, barH-4, "No ideas here.", "start", "chart__value")
+	}
 	var top float64
 	for _, it := range items {
 		var sum float64
@@ -159,8 +163,8 @@ func weekPanels(weeks []string, series [][]int64, names, classes []string) svgCh
 // lorenz draws the Lorenz curve in a unit square with the line of
 // equality for comparison.
 func lorenz(points [][2]float64) svgChart {
-	const size, pad = 300, 30
-	c := svgChart{Width: size + 2*pad, Height: size + 2*pad}
+	const size, pad = 300, 24
+	c := svgChart{Width: size + 2*pad, Height: size + 2*pad, Square: true}
 	px := func(p [2]float64) (float64, float64) { return pad + p[0]*size, pad + (1-p[1])*size }
 	c.rect(pad, pad, size, size, "chart__frame", "")
 	c.line("chart__equality", pad, pad+size, pad+size, pad)
@@ -172,7 +176,7 @@ func lorenz(points [][2]float64) svgChart {
 	c.line("chart__curve", xy...)
 	c.text(pad, pad+size+18, "0%", "start", "chart__label")
 	c.text(pad+size, pad+size+18, "100% of members", "end", "chart__label")
-	c.text(pad-4, pad+8, "100%", "end", "chart__label")
+	c.text(pad+4, pad+14, "100% of activity", "start", "chart__label")
 	return c
 }
 
