@@ -58,6 +58,7 @@ type Handler struct {
 	metrics   *metrics
 	providers *providerSet
 	similar   *similarCache
+	insights  *insightsCache
 	draining  atomic.Bool
 }
 
@@ -75,6 +76,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
+	h.insights = newInsightsCache(2*time.Minute, 200)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -72,7 +72,9 @@ func (h *Handler) staffInsights(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := models.LoadInsights(ctx, h.db, currentUser(c), h.opts.FX, filter)
+	in, err := h.insights.get(filter, func() (*models.Insights, error) {
+		return models.LoadInsights(ctx, h.db, currentUser(c), h.opts.FX, filter)
+	})
 	if err != nil {
 		return err
 	}

@@ -132,8 +132,10 @@ func (f InsightsFilter) ideaSet() (string, []any) {
 		args = append(args, f.CategoryID)
 	}
 	if f.Segment != "" {
-		sql += ` AND EXISTS (SELECT 1 FROM idea_account_demand d JOIN crm_accounts a ON a.id = d.account_id
-			WHERE d.idea_id = i.id AND a.segment = ?)`
+		// A semi-join the planner can hash (the view once for the segment's
+		// accounts), not an EXISTS it would evaluate per idea.
+		sql += ` AND i.id IN (SELECT d.idea_id FROM crm_accounts a JOIN idea_account_demand d ON d.account_id = a.id
+			WHERE a.segment = ?)`
 		args = append(args, f.Segment)
 	}
 	return sql + `)`, args
