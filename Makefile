@@ -58,10 +58,10 @@ export PG_CLUSTER
 run: build
 ifeq ($(strip $(DATABASE_URL)),)
 	@$(MAKE) --no-print-directory db-up
-	@export DATABASE_URL='$(DEV_DATABASE_URL)' CROWDWISE_DEV_LOGIN=true; \
+	@export DATABASE_URL='$(DEV_DATABASE_URL)' CROWDWISE_DEV_LOGIN=true CROWDWISE_FX="$${CROWDWISE_FX-EUR=1.08}"; \
 	  ./$(BIN) migrate && ./$(BIN) seed --demo && exec ./$(BIN) serve
 else
-	@export CROWDWISE_DEV_LOGIN=true; ./$(BIN) migrate && ./$(BIN) seed --demo && exec ./$(BIN) serve
+	@export CROWDWISE_DEV_LOGIN=true CROWDWISE_FX="$${CROWDWISE_FX-EUR=1.08}"; ./$(BIN) migrate && ./$(BIN) seed --demo && exec ./$(BIN) serve
 endif
 
 ## build: compile the single binary into bin/

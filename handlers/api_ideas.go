@@ -137,6 +137,7 @@ func (in ideaJSON) input(base *models.Idea) models.IdeaInput {
 
 func (h *Handler) apiListIdeas(c echo.Context) error {
 	q := listFilters(c)
+	q.FX = h.opts.FX
 	var err error
 	if q.Page, err = bindAPIPage(c, 20); err != nil {
 		return err

@@ -63,6 +63,7 @@ type Handler struct {
 	metrics   *metrics
 	providers *providerSet
 	similar   *similarCache
+	insights  *insightsCache
 	draining  atomic.Bool
 }
 
@@ -71,12 +72,16 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	if opts.SignInPerMinute <= 0 {
 		opts.SignInPerMinute = 10
 	}
+	if opts.FX.Currency == "" {
+		opts.FX, _ = models.ParseFX("", "") // USD, no other rates
+	}
 	for i := range opts.Providers {
 		opts.Providers[i].Label = opts.Providers[i].label()
 	}
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
+	h.insights = newInsightsCache(2*time.Minute, 200)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ type ideaView struct {
 	Categories []models.Category
 	MinUntil   string
 	StaffEdit  staffEditForm // the edit form's values: the idea's, or those just refused
+	CRM        *crmPanel     // product managers: the Demand panel
 	// Backlog: items (shown to product managers), the status lock (staff)
 	// and the category everyone sees; Providers are those to promote to.
 	Backlog   *models.IdeaBacklogState
@@ -139,6 +140,11 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 		return err
 	}
 	v.Providers = h.opts.Trackers.Available()
+	if viewer.HasRole(models.RoleProductManager) {
+		if v.CRM, err = h.crmPanel(ctx, idea); err != nil {
+			return err
+		}
+	}
 	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {
 		return err
 	}

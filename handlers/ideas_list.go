@@ -18,6 +18,9 @@ type listParams struct {
 	Status   string `query:"status"`
 	Tag      string `query:"tag"`
 	Q        string `query:"q"`
+	// Product managers only (crm_list.go).
+	Segment   string `query:"segment"`
+	Lifecycle string `query:"lifecycle"`
 }
 
 func listFilters(c echo.Context) models.ListQuery {
@@ -27,7 +30,8 @@ func listFilters(c echo.Context) models.ListQuery {
 	if in.Sort == "" {
 		in.Sort = "trending"
 	}
-	return models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q}
+	return models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q,
+		Segment: in.Segment, Lifecycle: in.Lifecycle}
 }
 
 // homeView is what home.html receives.
@@ -41,13 +45,15 @@ type homeView struct {
 	TabURLs    map[string]string
 	// Fields names the filters that are wrong; no list is shown then.
 	Fields map[string]string
+	CRM    *crmListView // product managers' segment and lifecycle filters
 }
 
 func (h *Handler) home(c echo.Context) error {
 	q := listFilters(c)
-	if _, ok := models.Sorts[q.Sort]; !ok {
+	if !knownSort(c, q.Sort) {
 		q.Sort = "trending" // an unknown tab is the default one
 	}
+	q.FX = h.opts.FX
 	q.Page = pageFromQuery(c, 20)
 	ctx := c.Request().Context()
 	cats, err := models.Categories(ctx, h.db)
@@ -55,6 +61,14 @@ func (h *Handler) home(c echo.Context) error {
 		return err
 	}
 	filters := withPerPage(c, url.Values{"category": {q.Category}, "status": {q.Status}, "tag": {q.Tag}, "q": {q.Q}})
+	crm, err := h.crmList(ctx, c)
+	if err != nil {
+		return err
+	}
+	if crm != nil {
+		filters.Set("segment", q.Segment)
+		filters.Set("lifecycle", q.Lifecycle)
+	}
 	withSort := func(sort string) url.Values {
 		v := url.Values{"sort": {sort}}
 		for k, vals := range filters {
@@ -63,12 +77,12 @@ func (h *Handler) home(c echo.Context) error {
 		return v
 	}
 	tabs := map[string]string{}
-	for _, s := range models.SortNames {
+	for _, s := range sortNames(c) {
 		tabs[s] = newPager("/", withSort(s), models.Page{Number: 1, PerPage: q.Page.PerPage}).link(1)
 	}
 	v := homeView{
 		Query: q, Categories: cats, Statuses: models.Statuses[:len(models.Statuses)-1],
-		Sorts: models.SortNames, TabURLs: tabs,
+		Sorts: sortNames(c), TabURLs: tabs, CRM: crm,
 	}
 	list, err := models.ListIdeas(ctx, h.db, currentUser(c), q)
 	var ve *models.ValidationError

@@ -25,14 +25,16 @@ var sweepBadValues = []string{
 var sweepParams = []string{
 	"sort", "category", "status", "tag", "q", "page", "per_page", "show", "title",
 	"actor", "action", "target_type", "target_id", "from", "to", "done", "n", "notice",
+	"segment", "lifecycle",
 }
 
 // sweepFilterQueries is every tab alone, with each filter, and with all
 // filters at once, then every status under a search.
 func sweepFilterQueries() []url.Values {
-	filters := [][2]string{{"category", "general"}, {"status", "planned"}, {"tag", "salesforce"}, {"q", "dashboard"}}
+	filters := [][2]string{{"category", "general"}, {"status", "planned"}, {"tag", "salesforce"}, {"q", "dashboard"},
+		{"segment", "Enterprise"}, {"lifecycle", "customer"}}
 	var out []url.Values
-	for _, s := range append([]string{""}, models.SortNames...) {
+	for _, s := range append(append([]string{""}, models.SortNames...), models.CRMSortNames...) {
 		base := func() url.Values {
 			v := url.Values{}
 			if s != "" {

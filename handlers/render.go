@@ -90,6 +90,13 @@ var notices = map[string]string{
 	"vote-closed":  "You're signed in, but your vote was not counted: voting on this idea has closed.",
 	"vote-failed":  "You're signed in, but your vote could not be counted. Please try again.",
 	"revoked":      "Token revoked. It stops working at once.",
+	"acct-deleted": "Account deleted. Ideas no longer count it.",
+	"acct-linked":  "Account linked to this idea.",
+	"link-removed": "Account unlinked from this idea.",
+	"member-added": "Member linked to this account.",
+	"member-gone":  "Member taken out of this account.",
+	"proxy-voted":  "Vote cast on the customer's behalf.",
+	"proxy-gone":   "Vote on the customer's behalf removed.",
 	"sync-queued":  "Sync queued. Its progress shows in the sync log below.",
 	// Backlog.
 	"promoted":         "Promoted to the backlog.",

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,6 +23,10 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 	comment := func(p string) string { return strings.ReplaceAll(p, ":comment", itoa(o.commentID)) }
 	merged := func(p string) string { return strings.ReplaceAll(p, ":merged", itoa(o.mergedID)) }
 	token := func(p string) string { return strings.ReplaceAll(p, ":token", itoa(o.tokenID)) }
+	acct := func(p string) string {
+		return strings.NewReplacer(":acct", itoa(o.accountID), ":spare", itoa(o.spareAccountID), ":contact", itoa(o.contactID),
+			":idea", itoa(ideaID)).Replace(p)
+	}
 	mod, pm := models.RoleModerator, models.RoleProductManager
 	return []staffRoute{
 		{"GET", "/admin/users", "", nil},
@@ -39,6 +44,7 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"GET", "/admin/tokens", "", nil},
 		{"POST", token("/admin/tokens/:token/revoke"), "", nil},
 		{"GET", "/staff/moderation", "", []string{mod}},
+		{"GET", "/staff/insights", "", []string{pm}},
 		{"GET", "/api/v1/moderation/queue", "", []string{mod}},
 		{"GET", idea("/ideas/:idea/merge"), "", []string{mod}},
 		{"POST", idea("/ideas/:idea/status"), "status=under_review", []string{mod, pm}},
@@ -72,6 +78,32 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 		{"POST", "/admin/status-mappings", "internal.done=shipped", nil},
 		{"GET", "/api/v1/admin/status-mappings", "", nil},
 		{"PUT", "/api/v1/admin/status-mappings", `{"mappings":[{"provider":"jira","category":"done","idea_status":"shipped"}]}`, nil},
+		{"GET", "/staff/accounts", "", []string{pm}},
+		{"GET", "/staff/accounts/new", "", []string{pm}},
+		{"POST", "/staff/accounts", "name=Matrix+Co", []string{pm}},
+		{"GET", acct("/staff/accounts/:acct"), "", []string{pm}},
+		{"GET", acct("/staff/accounts/:acct/ideas"), "", []string{pm}},
+		{"GET", acct("/staff/accounts/:acct/edit"), "", []string{pm}},
+		{"POST", acct("/staff/accounts/:acct"), "name=Matrix+Account&lifecycle=customer", []string{pm}},
+		{"GET", acct("/staff/accounts/:acct/delete"), "", []string{pm}},
+		{"POST", acct("/staff/accounts/:acct/members"), "member=" + itoa(memberID), []string{pm}},
+		{"POST", acct("/staff/accounts/:acct/members/remove"), "user_id=" + itoa(memberID), []string{pm}},
+		{"GET", idea("/ideas/:idea/accounts"), "", []string{pm}},
+		{"POST", acct("/ideas/:idea/accounts"), acct("account_id=:acct&importance=critical"), []string{pm}},
+		{"POST", acct("/ideas/:idea/accounts/remove"), acct("account_id=:acct"), []string{pm}},
+		{"POST", idea("/ideas/:idea/proxy-votes"), "email=contact%40matrix.test&name=Contact", []string{pm}},
+		{"POST", idea("/ideas/:idea/proxy-votes/remove"), acct("user_id=:contact"), []string{pm}},
+		{"GET", "/api/v1/accounts", "", []string{pm}},
+		{"POST", "/api/v1/accounts", `{"name":"Matrix API Co"}`, []string{pm}},
+		{"GET", acct("/api/v1/accounts/:acct"), "", []string{pm}},
+		{"PATCH", acct("/api/v1/accounts/:acct"), `{"segment":"SMB"}`, []string{pm}},
+		{"GET", idea("/api/v1/ideas/:idea/demand"), "", []string{pm}},
+		{"PUT", acct("/api/v1/ideas/:idea/accounts/:acct"), `{"importance":"important"}`, []string{pm}},
+		{"DELETE", acct("/api/v1/ideas/:idea/accounts/:acct"), "", []string{pm}},
+		{"POST", idea("/api/v1/ideas/:idea/proxy-votes"), `{"email":"other@matrix.test","name":"Other"}`, []string{pm}},
+		{"DELETE", acct("/api/v1/ideas/:idea/proxy-votes/:contact"), "", []string{pm}},
+		{"DELETE", acct("/api/v1/accounts/:spare"), "", []string{pm}},
+		{"POST", acct("/staff/accounts/:spare/delete"), "", []string{pm}},
 		{"GET", "/staff/accounts/import", "", []string{pm}},
 		{"GET", "/staff/integrations", "", []string{pm}},
 		{"POST", "/staff/integrations/sync", "source=salesforce", []string{pm}},
@@ -83,7 +115,13 @@ func staffRoutes(memberID, ideaID int64, o matrixObjects) []staffRoute {
 // matrixObjects are more things for staff routes to act on: a comment by the
 // target member, an idea merged into the target idea and the member's API
 // token.
-type matrixObjects struct{ commentID, mergedID, tokenID, itemID int64 }
+type matrixObjects struct {
+	commentID, mergedID, tokenID int64
+	// CRM: a manual account, another to delete, a contact voted for by proxy.
+	accountID, spareAccountID, contactID int64
+	// Backlog: a card on the built-in board.
+	itemID int64
+}
 
 // TestRoleMatrix requests every staff and admin route as anonymous, member,
 // moderator, product manager and admin: anonymous pages redirect to sign-in
@@ -105,6 +143,20 @@ func TestRoleMatrix(t *testing.T) {
 	o.mergedID = dup.ID
 	o.tokenID = app.createToken(t, targetClient, "matrix", models.ScopeRead).ID
 	o.itemID = app.promoteToBoard(t, targetIdea.ID)
+	crmAdmin := &models.User{Role: models.RoleAdmin}
+	app.db.Where("role = 'admin'").Take(crmAdmin)
+	for name, id := range map[string]*int64{"Matrix account": &o.accountID, "Matrix spare": &o.spareAccountID} {
+		a, err := models.CreateManualAccount(context.Background(), app.db, crmAdmin, models.AccountInput{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = a.ID
+	}
+	pv, err := models.CastProxyVote(context.Background(), app.db, crmAdmin, targetIdea.ID, models.ProxyVoteInput{Email: "contact@matrix.test", Name: "Contact"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.contactID = pv.UserID
 	for _, r := range staffRoutes(target.ID, targetIdea.ID, o) {
 		for who, c := range clients {
 			var res *http.Response
@@ -122,7 +174,7 @@ func TestRoleMatrix(t *testing.T) {
 			for _, role := range r.roles {
 				allowed = allowed || who == role
 			}
-			want := []int{http.StatusOK, http.StatusSeeOther, http.StatusNoContent, http.StatusAccepted}
+			want := []int{http.StatusOK, http.StatusCreated, http.StatusSeeOther, http.StatusNoContent, http.StatusAccepted}
 			switch {
 			case who == "anonymous" && strings.HasPrefix(r.path, "/api/"):
 				want = []int{http.StatusUnauthorized}

@@ -23,6 +23,9 @@ func viewFuncs(a *assets) template.FuncMap {
 		"plural":  plural,
 		"dict":    dict,
 		"int":     func(n int64) int { return int(n) },
+		"money":   money,
+		"label":   crmLabel,
+		"deref":   func(p *int64) int64 { return *p },
 		// sanitized marks HTML that bluemonday produced when it was saved
 		// (body_html columns); never use it on anything else.
 		"sanitized": func(s string) template.HTML { return template.HTML(s) },

@@ -178,7 +178,7 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 		if len(admins) == 1 && admins[0] == userID {
 			return Conflict("You are the last admin; make someone else admin before deleting your account.")
 		}
-		res := tx.Exec(`UPDATE users SET name = ?, email = NULL, email_verified = false, avatar_url = '',
+		res := tx.Exec(`UPDATE users SET name = ?, email = NULL, email_verified = false, placeholder = false, avatar_url = '',
 			role = 'member', deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL`, DeletedUserName, userID)
 		if res.Error != nil {
 			return res.Error
@@ -192,6 +192,7 @@ func DeleteAccount(ctx context.Context, db *gorm.DB, userID int64) error {
 			`DELETE FROM api_tokens WHERE user_id = ?`,
 			`DELETE FROM auth_states WHERE link_user_id = ?`,
 			`DELETE FROM flags WHERE user_id = ?`,
+			`DELETE FROM crm_account_members WHERE user_id = ?`, // no longer a customer's contact
 		} {
 			if err := tx.Exec(q, userID).Error; err != nil {
 				return err

@@ -59,9 +59,9 @@ func newDemandFixture(t *testing.T) *demandFixture {
 		t.Fatal(err)
 	}
 	f.idea = newIdea(t, db, f.author, "Single sign-on for teams")
-	f.alice = newUser(t, db, "Alice A")                                    // alice.a@example.com → Acme
-	f.bob = newUser(t, db, "Bob B")                                        // bob.b@example.com → Acme
-	f.carl, err = models.DevSignIn(ctx, db, "carl@euro.test", "Carl", nil) // → Euro
+	f.alice = newUser(t, db, "Alice A") // alice.a@example.com → Acme
+	f.bob = newUser(t, db, "Bob B")     // bob.b@example.com → Acme
+	f.carl, err = models.DevSignIn(ctx, db, "carl@euro.test", "Carl", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,4 +140,83 @@ func TestDemandCountsEachAccountOnceAndFlagsUnknownCurrency(t *testing.T) {
 	if _, err := models.IdeaDemand(ctx, f.db, f.fx, 1<<40); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("missing idea: %v", err)
 	}
+}
+
+// TestDemandAfterErasureAndAccountDeletion: an account at stake only through
+// a member who deletes their account drops out; a linked account stays
+// (once) without its votes; a deleted account leaves every sum at once.
+func TestDemandAfterErasureAndAccountDeletion(t *testing.T) {
+	f := newDemandFixture(t)
+	f.vote(t, f.alice)
+	f.vote(t, f.carl)
+	if _, err := models.CastProxyVote(ctx, f.db, f.pm, f.idea.ID, models.ProxyVoteInput{Email: "dan@example.com", Name: "Dan"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := models.LinkIdeaAccount(ctx, f.db, f.pm, f.idea.ID, f.acme, models.LinkInput{Importance: "critical"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.demand(t, f.idea.ID); d.Accounts != 2 || d.ARRAtStakeCents != 111_000_00 || d.AccountRows[0].Votes != 2 {
+		t.Fatalf("before: %+v", d)
+	}
+	// Carl (Euro's only voter) erases his account: Euro leaves.
+	if err := models.DeleteAccount(ctx, f.db, f.carl.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.demand(t, f.idea.ID); d.Accounts != 1 || d.ARRAtStakeCents != 100_000_00 || d.Votes != 3 {
+		t.Fatalf("after Carl's erasure: %+v", d)
+	}
+	// Alice too: Acme stays linked, with the proxy vote for Dan.
+	if err := models.DeleteAccount(ctx, f.db, f.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := f.demand(t, f.idea.ID)
+	if d.Accounts != 1 || d.ARRAtStakeCents != 100_000_00 || d.AccountRows[0].Votes != 1 || d.AccountRows[0].Via != "both" {
+		t.Fatalf("after Alice's erasure: %+v", d)
+	}
+	checkInvariants(t, f.db)
+	// Deleting Acme removes it from the idea's demand, links and pipeline.
+	mod := newStaff(t, f.db, "Moe", models.RoleModerator)
+	if err := models.DeleteCRMAccount(ctx, f.db, mod, f.acme); !errors.Is(err, models.ErrForbidden) {
+		t.Fatalf("moderator deletes an account: %v", err)
+	}
+	if err := models.DeleteCRMAccount(ctx, f.db, f.pm, f.acme); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.demand(t, f.idea.ID); d.Accounts != 0 || d.ARRAtStakeCents != 0 || d.PipelineAtStakeCents != 0 || d.Votes != 2 {
+		t.Fatalf("after deleting Acme: %+v", d)
+	}
+	var audits int64
+	f.db.Raw(`SELECT count(*) FROM audit_log WHERE action = 'crm_account.delete' AND target_id = ?`, f.acme).Scan(&audits)
+	if audits != 1 {
+		t.Fatal("account deletion not audited")
+	}
+}
+
+// TestAccountDeletedBetweenMergeAndUnmerge: a dropped link of an account
+// deleted meanwhile is not restored, and unmerge still succeeds.
+func TestAccountDeletedBetweenMergeAndUnmerge(t *testing.T) {
+	f := newDemandFixture(t)
+	mod := newStaff(t, f.db, "Moe", models.RoleModerator)
+	dup := newIdea(t, f.db, f.author, "SSO for teams, again")
+	for _, id := range []int64{f.idea.ID, dup.ID} {
+		if _, _, err := models.LinkIdeaAccount(ctx, f.db, f.pm, id, f.acme, models.LinkInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := models.LinkIdeaAccount(ctx, f.db, f.pm, id, f.euro, models.LinkInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := models.Merge(ctx, f.db, mod, dup.ID, f.idea.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.DeleteCRMAccount(ctx, f.db, f.pm, f.acme); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Unmerge(ctx, f.db, mod, dup.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.demand(t, dup.ID); d.Accounts != 1 || d.AccountRows[0].AccountID != f.euro {
+		t.Fatalf("restored duplicate's demand: %+v", d)
+	}
+	checkInvariants(t, f.db)
 }

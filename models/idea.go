@@ -78,7 +78,7 @@ func (i Idea) Slug() string {
 
 // ideaPageNames are the GET pages under /ideas/:id/ (handlers/routes.go;
 // a test there keeps this list complete).
-var ideaPageNames = []string{"edit", "delete", "merge", "unmerge", "voters"}
+var ideaPageNames = []string{"edit", "delete", "merge", "unmerge", "voters", "accounts"}
 
 // URL is the idea's canonical path.
 func (i Idea) URL() string { return "/ideas/" + itoa(i.ID) + "/" + i.Slug() }

@@ -28,6 +28,9 @@ type ListQuery struct {
 	Tag      string
 	Q        string
 	Page     Page
+	// Product managers' CRM sorts and filters (idea_list_crm.go).
+	Segment, Lifecycle string
+	FX                 FX
 }
 
 // filterNames name the free-text filters in messages.
@@ -39,7 +42,7 @@ func (q *ListQuery) Validate() error {
 	if q.Sort == "" {
 		q.Sort = "trending"
 	}
-	if _, ok := Sorts[q.Sort]; !ok {
+	if _, ok := Sorts[q.Sort]; !ok && CRMSorts[q.Sort] == "" {
 		v.Add("sort", "sort must be one of trending, top, new, discussed.")
 	}
 	if q.Status != "" && (!slices.Contains(Statuses, q.Status) || q.Status == StatusMerged) {
@@ -94,6 +97,9 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if err := q.crmListCheck(viewer, &ValidationError{}); err != nil {
+		return nil, err
+	}
 	db = db.WithContext(ctx)
 	if q.Category != "" {
 		var known bool
@@ -127,6 +133,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		where = append(where, "i.search @@ websearch_to_tsquery('english', cw_unaccent(@q))")
 		args["q"] = q.Q
 	}
+	where = append(where, crmListWhere(q, args)...)
 	cond := strings.Join(where, " AND ")
 	if err := rawNamed(db, `SELECT count(*) FROM ideas i WHERE `+cond, args).Scan(&q.Page.Total).Error; err != nil {
 		return nil, err
@@ -135,7 +142,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	if int64(q.Page.Offset()) >= q.Page.Total {
 		return &IdeaPage{Ideas: ideas, Page: q.Page}, nil
 	}
-	err := db.Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+cond+` ORDER BY `+Sorts[q.Sort]+` LIMIT @limit OFFSET @offset`, args).
+	err := db.Raw(`SELECT `+ideaSelect+ideaFrom+crmListFrom(q, args)+` WHERE `+cond+` ORDER BY `+listOrder(q)+` LIMIT @limit OFFSET @offset`, args).
 		Scan(&ideas).Error
 	if err != nil {
 		return nil, err

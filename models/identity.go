@@ -102,17 +102,29 @@ func SignIn(ctx context.Context, db *gorm.DB, p Profile, adminEmails []string) (
 			if err != nil {
 				return err
 			}
-			user = User{
-				Name:          name,
-				Email:         email,
-				EmailVerified: email != nil,
-				Role:          RoleMember,
+			// A contact staff voted for becomes this person, with the
+			// votes cast for them: only a placeholder, only by a verified email.
+			var placeholder *User
+			if email != nil {
+				if placeholder, err = takeOverPlaceholder(tx, *email, name, p.AvatarURL); err != nil {
+					return err
+				}
 			}
-			if safeAvatar(p.AvatarURL) {
-				user.AvatarURL = p.AvatarURL
-			}
-			if err := tx.Omit("CreatedAt", "UpdatedAt", "DeletedAt").Create(&user).Error; err != nil {
-				return err
+			if placeholder != nil {
+				user = *placeholder
+			} else {
+				user = User{
+					Name:          name,
+					Email:         email,
+					EmailVerified: email != nil,
+					Role:          RoleMember,
+				}
+				if safeAvatar(p.AvatarURL) {
+					user.AvatarURL = p.AvatarURL
+				}
+				if err := tx.Omit("CreatedAt", "UpdatedAt", "DeletedAt").Create(&user).Error; err != nil {
+					return err
+				}
 			}
 			ident = Identity{UserID: user.ID, Provider: p.Provider, ProviderUserID: p.ProviderUserID, Email: emailPtr(p.Email)}
 			if err := tx.Omit("CreatedAt").Create(&ident).Error; err != nil {

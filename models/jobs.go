@@ -174,7 +174,7 @@ type Queue struct {
 
 // QueueOptions tunes a Queue beyond JobConfig.
 type QueueOptions struct {
-	// Periodic enqueues the daily digest (the elected leader among all
+	// Periodic enqueues the daily digest and the CRM syncs (the elected leader among all
 	// processes does). Off for a queue that only drains, as in tests.
 	Periodic bool
 	// Workers is how many jobs one process runs at once (default 4).

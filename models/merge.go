@@ -23,6 +23,8 @@ type mergeUndo struct {
 	DroppedFollows []droppedRow   `json:"dropped_follows"` //
 	MovedComments  []movedComment `json:"moved_comments"`  // with their previous origin marker
 	MovedBacklog   []int64        `json:"moved_backlog"`   // backlog items now on the target
+	MovedLinks     []movedLink    `json:"moved_links"`     // account links, as votes
+	DroppedLinks   []droppedLink  `json:"dropped_links"`   // accounts linked to both: the source link
 }
 
 type movedRow struct {
@@ -34,6 +36,8 @@ type droppedRow struct {
 	UserID    int64     `json:"user_id"`
 	CreatedAt time.Time `json:"created_at"`
 	PrevFrom  *int64    `json:"prev_from"`
+	// CastByID is the staff member who cast a dropped proxy vote.
+	CastByID *int64 `json:"cast_by_id,omitempty"`
 }
 
 type movedComment struct {
@@ -140,6 +144,9 @@ func Merge(ctx context.Context, db *gorm.DB, actor *User, sourceID, intoID int64
 		if undo.DroppedFollows, undo.MovedFollows, err = moveRows(tx, "follows", sourceID, targetID); err != nil {
 			return err
 		}
+		if undo.DroppedLinks, undo.MovedLinks, err = moveLinks(tx, sourceID, targetID); err != nil {
+			return err
+		}
 		if err := tx.Raw(`UPDATE comments n SET idea_id = @t, origin_idea_id = coalesce(n.origin_idea_id, @s)
 			FROM comments o WHERE o.id = n.id AND n.idea_id = @s RETURNING n.id, o.origin_idea_id AS prev_origin`,
 			map[string]any{"s": sourceID, "t": targetID}).Scan(&undo.MovedComments).Error; err != nil {
@@ -201,9 +208,13 @@ func lockPair(tx *gorm.DB, a, b int64) (*Idea, *Idea, error) {
 // members on both keep their target row and their source row is dropped.
 func moveRows(tx *gorm.DB, table string, sourceID, targetID int64) ([]droppedRow, []movedRow, error) {
 	var dropped []droppedRow
+	castBy := ""
+	if table == "votes" {
+		castBy = ", s.cast_by_id" // a proxy vote comes back as one
+	}
 	err := tx.Raw(`DELETE FROM `+table+` s USING `+table+` t
 		WHERE s.idea_id = @s AND t.idea_id = @t AND t.user_id = s.user_id
-		RETURNING s.user_id, s.created_at, s.merged_from_id AS prev_from`,
+		RETURNING s.user_id, s.created_at, s.merged_from_id AS prev_from`+castBy,
 		map[string]any{"s": sourceID, "t": targetID}).Scan(&dropped).Error
 	if err != nil {
 		return nil, nil, err
@@ -275,12 +286,23 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 			// Members who deleted their account since have no votes or
 			// follows left to restore.
 			for _, r := range dropped {
+				if table == "votes" {
+					if err := tx.Exec(`INSERT INTO votes (idea_id, user_id, created_at, merged_from_id, cast_by_id)
+						SELECT ?::bigint, u.id, ?::timestamptz, ?::bigint, ?::bigint FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
+						ON CONFLICT DO NOTHING`, sourceID, r.CreatedAt, r.PrevFrom, r.CastByID, r.UserID).Error; err != nil {
+						return err
+					}
+					continue
+				}
 				if err := tx.Exec(`INSERT INTO `+table+` (idea_id, user_id, created_at, merged_from_id)
 					SELECT ?::bigint, u.id, ?::timestamptz, ?::bigint FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
 					ON CONFLICT DO NOTHING`, sourceID, r.CreatedAt, r.PrevFrom, r.UserID).Error; err != nil {
 					return err
 				}
 			}
+		}
+		if err := restoreLinks(tx, sourceID, m.TargetID, undo.MovedLinks, undo.DroppedLinks); err != nil {
+			return err
 		}
 		if err := restoreComments(tx, sourceID, m.TargetID, undo.MovedComments); err != nil {
 			return err

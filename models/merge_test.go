@@ -30,13 +30,16 @@ type snapshot struct {
 	Follows  []string
 	Comments []string
 	Ideas    []string
+	Links    []string
 	Scores   map[int64]float64
 }
 
 func takeSnapshot(t *testing.T, db *gorm.DB) snapshot {
 	t.Helper()
 	var s snapshot
-	db.Raw(`SELECT format('%s/%s/%s/%s', idea_id, user_id, created_at, merged_from_id) FROM votes ORDER BY 1`).Scan(&s.Votes)
+	db.Raw(`SELECT format('%s/%s/%s/%s/%s', idea_id, user_id, created_at, merged_from_id, cast_by_id) FROM votes ORDER BY 1`).Scan(&s.Votes)
+	db.Raw(`SELECT format('%s/%s/%s/%s/%s/%s/%s/%s', idea_id, account_id, importance, note, opportunity_id, linked_by, merged_from_id, created_at)
+		FROM idea_accounts ORDER BY 1`).Scan(&s.Links)
 	db.Raw(`SELECT format('%s/%s/%s/%s', idea_id, user_id, created_at, merged_from_id) FROM follows ORDER BY 1`).Scan(&s.Follows)
 	db.Raw(`SELECT format('%s/%s/%s/%s/%s', id, idea_id, parent_id, origin_idea_id, body) FROM comments ORDER BY id`).Scan(&s.Comments)
 	db.Raw(`SELECT format('%s/%s/%s/%s/%s/%s/%s/%s', id, status, merged_into_id, vote_count, comment_count, follower_count, staff_status_at, moderation) FROM ideas ORDER BY id`).Scan(&s.Ideas)
@@ -71,6 +74,42 @@ func TestMergeMovesVotesOncePerMemberAndUnmergeRestoresExactly(t *testing.T) {
 	if _, err := models.SetStatus(ctx, db, mod, a.ID, models.StatusInput{Status: "under_review", Note: "Looking"}); err != nil {
 		t.Fatal(err)
 	}
+	// Customers: Acme (example.com, every member here) is linked to both
+	// ideas, Beta only to A; a contact at Beta has proxy votes on both ideas
+	// and Acme's X a proxy vote on A. Links and proxy votes move with the
+	// merge (the duplicates dropped) and come back exactly.
+	pm := newStaff(t, db, "Pam", models.RoleProductManager)
+	acme, _, _ := upsertAccount(t, db, models.AccountInput{ExternalID: "acme", Name: "Acme", Domains: []string{"example.com"}, ARRCents: 50_000_00})
+	beta, _, _ := upsertAccount(t, db, models.AccountInput{ExternalID: "beta", Name: "Beta", Domains: []string{"beta.test"}, ARRCents: 7_000_00})
+	link := func(idea, account int64, importance string) {
+		if _, _, err := models.LinkIdeaAccount(ctx, db, pm, idea, account, models.LinkInput{Importance: importance, Note: "asked"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(a.ID, acme, "critical")
+	link(b.ID, acme, "nice_to_have")
+	link(a.ID, beta, "important")
+	for _, id := range []int64{a.ID, b.ID} {
+		if _, err := models.CastProxyVote(ctx, db, pm, id, models.ProxyVoteInput{Email: "cleo@beta.test", Name: "Cleo"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := models.Unvote(ctx, db, x, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CastProxyVote(ctx, db, pm, a.ID, models.ProxyVoteInput{UserID: x.ID}); err != nil {
+		t.Fatal(err)
+	}
+	fx := models.FX{Currency: "USD"}
+	demandOf := func(id int64) models.Demand {
+		d, err := models.IdeaDemand(ctx, db, fx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.AccountRows = nil
+		return *d
+	}
+	demandBefore := []models.Demand{demandOf(a.ID), demandOf(b.ID)}
 	// Recompute once so scores before and after are computed the same way.
 	db.Exec(`UPDATE ideas SET score = cw_trend_score(id)`)
 	before := takeSnapshot(t, db)
@@ -79,7 +118,7 @@ func TestMergeMovesVotesOncePerMemberAndUnmergeRestoresExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.VotesMoving != 2 || p.VotersInBoth != 1 || p.Comments != 2 || p.Followers != 2 {
+	if p.VotesMoving != 2 || p.VotersInBoth != 2 || p.Comments != 2 || p.Followers != 2 {
 		t.Errorf("preview: %+v", p)
 	}
 	target, err := models.Merge(ctx, db, mod, a.ID, b.ID)
@@ -87,7 +126,16 @@ func TestMergeMovesVotesOncePerMemberAndUnmergeRestoresExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// b had bob, y, z; a brings ann and x; y counts once.
-	if target.ID != b.ID || target.VoteCount != 5 || target.CommentCount != 2 || target.FollowerCount != 4 {
+	if d := demandOf(b.ID); d.Accounts != 2 || d.LinkedAccounts != 2 || d.ARRAtStakeCents != 57_000_00 || d.Votes != 6 {
+		t.Errorf("target demand after merge: %+v", d)
+	}
+	var links []string
+	db.Raw(`SELECT format('%s/%s', account_id, importance) FROM idea_accounts WHERE idea_id = ? ORDER BY account_id`, b.ID).Scan(&links)
+	if want := []string{fmt.Sprintf("%d/nice_to_have", acme), fmt.Sprintf("%d/important", beta)}; !reflect.DeepEqual(links, want) {
+		t.Errorf("target links after merge %v, want %v (the target's own link kept)", links, want)
+	}
+	// b had bob, y, z, cleo; a brings ann and x; y and cleo count once.
+	if target.ID != b.ID || target.VoteCount != 6 || target.CommentCount != 2 || target.FollowerCount != 4 {
 		t.Errorf("target after merge: votes %d comments %d followers %d", target.VoteCount, target.CommentCount, target.FollowerCount)
 	}
 	src, _ := models.IdeaByID(ctx, db, mod, a.ID)
@@ -119,7 +167,10 @@ func TestMergeMovesVotesOncePerMemberAndUnmergeRestoresExactly(t *testing.T) {
 	models.Unvote(ctx, db, late, b.ID)
 	db.Exec(`UPDATE ideas SET score = cw_trend_score(id)`)
 	after := takeSnapshot(t, db)
-	for _, f := range []string{"Votes", "Follows", "Comments", "Ideas"} {
+	if after := []models.Demand{demandOf(a.ID), demandOf(b.ID)}; !reflect.DeepEqual(after, demandBefore) {
+		t.Errorf("demand after merge + unmerge:\n%+v\nwant\n%+v", after, demandBefore)
+	}
+	for _, f := range []string{"Votes", "Follows", "Comments", "Ideas", "Links"} {
 		bv, av := reflect.ValueOf(before).FieldByName(f).Interface(), reflect.ValueOf(after).FieldByName(f).Interface()
 		if !reflect.DeepEqual(bv, av) {
 			t.Errorf("%s differ after merge + unmerge:\nbefore %v\nafter  %v", f, bv, av)
@@ -184,7 +235,7 @@ func TestMergeUnderConcurrentVoting(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	progress := make(chan struct{}, 1000)
-	errs := make(chan error, len(users))
+	errs := make(chan error, len(users)+1)
 	for n, u := range users {
 		wg.Add(1)
 		go func(u *models.User, seed int64) {
@@ -217,6 +268,50 @@ func TestMergeUnderConcurrentVoting(t *testing.T) {
 			}
 		}(u, int64(n))
 	}
+	// A product manager votes on behalf of the same members and links an
+	// account to either idea meanwhile: proxy votes and links take the
+	// same locks, so the counters hold and nothing lands on a merged idea.
+	pm := newStaff(t, db, "Pam", models.RoleProductManager)
+	acme, _, err := upsertAccount(t, db, models.AccountInput{ExternalID: "acme", Name: "Acme", Domains: []string{"example.com"}, ARRCents: 1_000_00})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r := rand.New(rand.NewSource(99))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := a.ID
+			if r.Intn(2) == 0 {
+				id = b.ID
+			}
+			u := users[r.Intn(len(users))]
+			var err error
+			switch r.Intn(4) {
+			case 0:
+				_, err = models.RemoveProxyVote(ctx, db, pm, id, u.ID)
+			case 1:
+				_, _, err = models.LinkIdeaAccount(ctx, db, pm, id, acme, models.LinkInput{Importance: "critical"})
+			case 2:
+				err = models.UnlinkIdeaAccount(ctx, db, pm, id, acme)
+			default:
+				_, err = models.CastProxyVote(ctx, db, pm, id, models.ProxyVoteInput{UserID: u.ID})
+			}
+			if err != nil && !errors.Is(err, models.ErrConflict) && !errors.Is(err, models.ErrNotFound) {
+				errs <- err
+				return
+			}
+			select {
+			case progress <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	var mergeErr error
 	for round := 0; round < 6 && mergeErr == nil; round++ {
 		// Let some votes land between merges (counted, not timed).
@@ -240,6 +335,11 @@ func TestMergeUnderConcurrentVoting(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkInvariants(t, db)
+	var onMerged int64
+	db.Raw(`SELECT count(*) FROM idea_accounts l JOIN ideas i ON i.id = l.idea_id WHERE i.merged_into_id IS NOT NULL`).Scan(&onMerged)
+	if onMerged != 0 {
+		t.Errorf("%d account links sit on a merged idea", onMerged)
+	}
 }
 
 func TestStatusTimelineRoadmapAndChangelog(t *testing.T) {

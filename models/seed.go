@@ -30,10 +30,17 @@ func SeedDemo(ctx context.Context, db *gorm.DB) error {
 		}
 		var loaded bool
 		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM ideas WHERE title = ?)`, demoIdeas[0].Title).
-			Scan(&loaded).Error; err != nil || loaded {
+			Scan(&loaded).Error; err != nil {
 			return err
 		}
-		return withoutLimits(tx, func() error { return seedDemoContent(ctx, tx) })
+		return withoutLimits(tx, func() error {
+			if !loaded {
+				if err := seedDemoContent(ctx, tx); err != nil {
+					return err
+				}
+			}
+			return seedDemoCRM(ctx, tx) // seed_crm.go; once, like the content
+		})
 	})
 }
 

@@ -50,6 +50,9 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeletedAt     *time.Time
+	// Placeholder marks a customer contact staff voted for by email; the
+	// person takes it over at their first sign-in with that address.
+	Placeholder bool
 	// TokenID is the API token this request acts through (nil for a
 	// browser session); audit entries name it.
 	TokenID *int64 `gorm:"-"`

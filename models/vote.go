@@ -80,19 +80,12 @@ func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteStat
 		if err != nil {
 			return err
 		}
-		res := tx.Exec(`INSERT INTO votes (idea_id, user_id) SELECT id, ? FROM ideas WHERE id = ? AND `+votableSQL+`
-			ON CONFLICT DO NOTHING`, user.ID, ideaID)
-		if res.Error != nil {
-			return res.Error
+		added, err := addVote(tx, ideaID, user.ID, nil, &st.VoteCount)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 1 {
+		if added {
 			if err := checkDailyVotes(tx, user, limits); err != nil {
-				return err
-			}
-			// The author's own vote is part of the idea's creation term.
-			if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
-				score = CASE WHEN author_id = ? THEN score ELSE cw_trend_add(score, 1, now()) END
-				WHERE id = ? RETURNING vote_count`, user.ID, ideaID).Scan(&st.VoteCount).Error; err != nil {
 				return err
 			}
 		} else {
@@ -121,21 +114,44 @@ func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteSt
 		if _, err := checkVote(tx, user); err != nil {
 			return err
 		}
-		var cast []time.Time
-		if err := tx.Raw(`DELETE FROM votes WHERE idea_id = ? AND user_id = ? RETURNING created_at`, ideaID, user.ID).
-			Scan(&cast).Error; err != nil {
-			return err
-		}
 		st.VoteCount = idea.VoteCount
-		if len(cast) == 1 {
-			return tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1,
-				score = CASE WHEN author_id = ? THEN score ELSE cw_trend_sub(score, 1, ?) END
-				WHERE id = ? RETURNING vote_count`, user.ID, cast[0], ideaID).Scan(&st.VoteCount).Error
-		}
-		return nil
+		_, err = removeVote(tx, ideaID, user.ID, false, &st.VoteCount)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &st, nil
+}
+
+// addVote inserts userID's vote (cast by castBy for a proxy vote) on a
+// locked, votable idea and keeps vote_count and the trending score in step,
+// writing the new count to count. Voting twice adds nothing.
+func addVote(tx *gorm.DB, ideaID, userID int64, castBy *int64, count *int) (bool, error) {
+	res := tx.Exec(`INSERT INTO votes (idea_id, user_id, cast_by_id) SELECT id, ?, ? FROM ideas WHERE id = ? AND `+votableSQL+`
+		ON CONFLICT DO NOTHING`, userID, castBy, ideaID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, res.Error
+	}
+	// The author's own vote is part of the idea's creation term.
+	return true, tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
+		score = CASE WHEN author_id = ? THEN score ELSE cw_trend_add(score, 1, now()) END
+		WHERE id = ? RETURNING vote_count`, userID, ideaID).Scan(count).Error
+}
+
+// removeVote deletes userID's vote on a locked idea (only a proxy vote when
+// proxyOnly) and keeps the counters in step, writing the new count to
+// count when there was one.
+func removeVote(tx *gorm.DB, ideaID, userID int64, proxyOnly bool, count *int) (bool, error) {
+	var cast []time.Time
+	q := `DELETE FROM votes WHERE idea_id = ? AND user_id = ?`
+	if proxyOnly {
+		q += ` AND cast_by_id IS NOT NULL`
+	}
+	if err := tx.Raw(q+` RETURNING created_at`, ideaID, userID).Scan(&cast).Error; err != nil || len(cast) == 0 {
+		return false, err
+	}
+	return true, tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1,
+		score = CASE WHEN author_id = ? THEN score ELSE cw_trend_sub(score, 1, ?) END
+		WHERE id = ? RETURNING vote_count`, userID, cast[0], ideaID).Scan(count).Error
 }

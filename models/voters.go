@@ -14,6 +14,12 @@ type Voter struct {
 	VotedAt time.Time
 	// MergedFromTitle names the idea the vote came from in a merge.
 	MergedFromTitle *string
+	// A vote staff cast on behalf of a customer: who cast it, whether the
+	// customer is a contact who has not signed in yet, and their account.
+	CastByID    *int64
+	CastByName  *string
+	Placeholder bool
+	AccountName *string
 }
 
 // VoterPage is one page of an idea's voters, newest vote first.
@@ -38,8 +44,11 @@ func Voters(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64, p Page
 		return nil, err
 	}
 	err = db.Raw(`SELECT v.user_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS name,
-			v.created_at AS voted_at, m.title AS merged_from_title
+			v.created_at AS voted_at, m.title AS merged_from_title, v.cast_by_id,
+			CASE WHEN cb.deleted_at IS NULL THEN cb.name ELSE 'deleted user' END AS cast_by_name, u.placeholder,
+			(SELECT a.name FROM crm_memberships cm JOIN crm_accounts a ON a.id = cm.account_id WHERE cm.user_id = v.user_id LIMIT 1) AS account_name
 		FROM votes v JOIN users u ON u.id = v.user_id LEFT JOIN ideas m ON m.id = v.merged_from_id
+		LEFT JOIN users cb ON cb.id = v.cast_by_id
 		WHERE v.idea_id = ? ORDER BY v.created_at DESC, v.user_id LIMIT ? OFFSET ?`,
 		ideaID, p.PerPage, p.Offset()).Scan(&out.Voters).Error
 	if err != nil {
