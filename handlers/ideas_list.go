@@ -21,6 +21,7 @@ type listParams struct {
 	// Product managers only (crm_list.go).
 	Segment   string `query:"segment"`
 	Lifecycle string `query:"lifecycle"`
+	After     string `query:"after"`
 }
 
 func listFilters(c echo.Context) models.ListQuery {
@@ -31,7 +32,7 @@ func listFilters(c echo.Context) models.ListQuery {
 		in.Sort = "trending"
 	}
 	return models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q,
-		Segment: in.Segment, Lifecycle: in.Lifecycle}
+		Segment: in.Segment, Lifecycle: in.Lifecycle, After: in.After}
 }
 
 // homeView is what home.html receives.
@@ -55,6 +56,9 @@ func (h *Handler) home(c echo.Context) error {
 	}
 	q.FX = h.opts.FX
 	q.Page = pageFromQuery(c, 20)
+	if _, ok := models.ParseCursor(q.Sort, q.After); !ok {
+		q.After = "" // a page never fails on paging: a bad cursor is its page number
+	}
 	ctx := c.Request().Context()
 	cats, err := models.Categories(ctx, h.db)
 	if err != nil {
@@ -93,6 +97,6 @@ func (h *Handler) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page)
+	v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page).seekNext(list.Next)
 	return h.render(c, listStatus(list.Page), "home", h.page(c, "Ideas", v))
 }
