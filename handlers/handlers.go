@@ -45,6 +45,9 @@ type Options struct {
 	// CRMSources are the configured CRMs (models.SourceSalesforce,
 	// models.SourceHubSpot) a sync may be asked of.
 	CRMSources []string
+	// AnonymousPageTTL is how long anonymous visitors may share a rendered
+	// list page (pageCache): 0 is one second, negative turns sharing off.
+	AnonymousPageTTL time.Duration
 }
 
 // Handler owns the router and everything handlers need.
@@ -58,6 +61,7 @@ type Handler struct {
 	metrics   *metrics
 	providers *providerSet
 	similar   *similarCache
+	anonPages *pageCache
 	draining  atomic.Bool
 }
 
@@ -75,6 +79,10 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
+	if opts.AnonymousPageTTL == 0 {
+		opts.AnonymousPageTTL = time.Second
+	}
+	h.anonPages = newPageCache(opts.AnonymousPageTTL, 1000)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

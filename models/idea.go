@@ -89,11 +89,20 @@ func (i Idea) EditableBy(u *User) bool {
 	return u != nil && u.ID == i.AuthorID && i.StaffStatusAt == nil && i.DeletedAt == nil && i.MergedIntoID == nil
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// Slugify makes "Dark mode, please!" into "dark-mode-please".
+// Slugify makes "Dark mode, please!" into "dark-mode-please": every run of
+// characters other than a–z and 0–9 (after lower-casing) is one dash. A loop,
+// not a regexp: every list row's URL runs it.
 func Slugify(s string) string {
-	s = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	b := make([]byte, 0, min(len(s), 64))
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			b = append(b, byte(r))
+		case len(b) > 0 && b[len(b)-1] != '-':
+			b = append(b, '-')
+		}
+	}
+	s = strings.TrimRight(string(b), "-")
 	if len(s) > 60 {
 		s = strings.TrimRight(s[:60], "-")
 	}
