@@ -126,19 +126,28 @@ func SimilarTitles(ctx context.Context, db *gorm.DB, viewer *User, title string,
 
 // similarModes are the candidate conditions and the word match of Similar
 // (typed text against titles and descriptions) and SimilarTitles (titles
-// against titles, both ways); constant SQL, chosen by a bool.
-var similarModes = map[bool]struct{ where, words string }{
+// against titles, both ways); constant SQL, chosen by a bool. Candidates
+// come from two index scans, trigram (ideas_title_trgm_idx) and words
+// (ideas_search_idx or ideas_title_words_idx), each stopped at
+// similarPool rows, so ranking never reads more than twice that however
+// many titles look alike (a community with a thousand "Export … to CSV"
+// ideas ranks an arbitrary few hundred of them).
+var similarModes = map[bool]struct{ trgm, wordsWhere, words string }{
 	false: {
-		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
-				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
-		words: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
+		wordsWhere: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		words:      `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
 	},
 	true: {
-		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) OR i.title_words && (SELECT w FROM words)`,
+		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
+		wordsWhere: `i.title_words && (SELECT w FROM words)`,
 		words: `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
 				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`,
 	},
 }
+
+// similarPool bounds each candidate scan of similar.
+const similarPool = "300"
 
 func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int, mutual bool) ([]SimilarIdea, error) {
 	mode := similarModes[mutual]
@@ -164,13 +173,17 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		WITH RECURSIVE words AS (SELECT tsvector_to_array(to_tsvector('english', cw_unaccent(@t))) AS w),
 		-- Word similarity is asymmetric ("dark mode" is all in "dark mode
 		-- for reports", not the other way): take it both ways.
+		pool AS (
+			(SELECT i.id FROM ideas i WHERE (`+mode.trgm+`)
+				AND i.moderation = 'visible' AND i.deleted_at IS NULL LIMIT `+similarPool+`)
+			UNION
+			(SELECT i.id FROM ideas i WHERE `+mode.wordsWhere+`
+				AND i.moderation = 'visible' AND i.deleted_at IS NULL LIMIT `+similarPool+`)),
 		raw AS (
 			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
 					word_similarity(lower(i.title), lower(@t))) AS trgm,
 				`+mode.words+` AS fts
-			FROM ideas i
-			WHERE (`+mode.where+`)
-				AND i.moderation = 'visible' AND i.deleted_at IS NULL),
+			FROM pool p JOIN ideas i ON i.id = p.id),
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
 		-- title or every word of the text to match.
 		cand AS (
