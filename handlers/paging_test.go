@@ -180,6 +180,10 @@ func TestLongListsCapTheCountAndLinkCursorPages(t *testing.T) {
 		strings.Join(rows.FindAllString(body, -1), ",") != strings.Join(want, ",") {
 		t.Errorf("a bad cursor = %d, want page 2", res.StatusCode)
 	}
+	if res, body := do(t, app.client(), "GET", app.srv.URL+"/search?q=generated", nil); res.StatusCode != 200 ||
+		!strings.Contains(html.UnescapeString(body), "1,000+ results") || !strings.Contains(html.UnescapeString(body), "Page 1 of 50+") {
+		t.Errorf("search for a word in every idea = %d, want 1,000+ results", res.StatusCode)
+	}
 	res, body = do(t, app.client(), "GET", app.srv.URL+"/api/v1/ideas?sort=top&per_page=100", nil)
 	list := decode[struct {
 		Ideas       []apiIdea

@@ -118,3 +118,28 @@ func TestListMarksTheViewersVotesAndFollows(t *testing.T) {
 		t.Errorf("anonymous marks: %v %+v", err, anon.Ideas)
 	}
 }
+
+// Search ranks and counts in one statement; beyond CountCap matches the
+// total says "1,000+" and the pages still know whether another follows.
+func TestSearchCapsTheCount(t *testing.T) {
+	db := openDB(t)
+	ann := newUser(t, db, "Ann")
+	const n, per = models.CountCap + 45, 100
+	manyIdeas(t, db, ann, n)
+	first, err := models.Search(ctx, db, nil, "generated", models.NewPage(1, per))
+	if err != nil || len(first.Hits) != per || !first.Page.Capped || first.Page.Total != models.CountCap || !first.Page.HasNext() {
+		t.Fatalf("page 1: %v %d hits %+v", err, len(first.Hits), first.Page)
+	}
+	last, err := models.Search(ctx, db, nil, "generated", models.NewPage(11, per))
+	if err != nil || len(last.Hits) != n-10*per || last.Page.HasNext() {
+		t.Errorf("last page: %v %d hits %+v", err, len(last.Hits), last.Page)
+	}
+	past, err := models.Search(ctx, db, nil, "generated", models.NewPage(12, per))
+	if err != nil || len(past.Hits) != 0 || past.Page.Capped || past.Page.Total != n || !past.Page.PastEnd() {
+		t.Errorf("past the end: %v %+v", err, past.Page)
+	}
+	one, err := models.Search(ctx, db, nil, "number 7", models.NewPage(1, per))
+	if err != nil || one.Page.Capped || one.Page.Total != int64(len(one.Hits)) {
+		t.Errorf("a short result: %v %+v", err, one.Page)
+	}
+}

@@ -62,19 +62,38 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 			SELECT h.id, ts_rank_cd(h.search, query.tsq) AS rank FROM idea_hits h, query
 			UNION ALL
 			SELECT h.idea_id, 0.5 * ts_rank_cd(h.search, query.tsq) FROM comment_hits h, query),
-		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id)`
+		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id),
+		-- Rank and count narrow rows; only the page's ideas are joined
+		-- for their columns and headlines.
+		shown AS (SELECT r.id, r.rank, i.vote_count FROM ranked r JOIN ideas i ON i.id = r.id WHERE ` + scope + `),
+		page AS (SELECT id, rank, count(*) OVER () AS total FROM shown
+			ORDER BY rank DESC, vote_count DESC, id DESC LIMIT @limit OFFSET @offset)`
 	db = db.WithContext(ctx)
-	if err := db.Raw(match+` SELECT count(*) FROM ranked r JOIN ideas i ON i.id = r.id WHERE `+scope, args).
-		Scan(&res.Page.Total).Error; err != nil {
-		return nil, err
+	var rows []struct {
+		SearchHit
+		Total int64
 	}
-	err := db.Raw(match+` SELECT `+ideaSelect+`, r.rank,
+	err := db.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
 			ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
 				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
-		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+scope+`
-		ORDER BY r.rank DESC, i.vote_count DESC, i.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&res.Hits).Error
+		FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
+		ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range rows {
+		res.Hits = append(res.Hits, r.SearchHit)
+		res.Page.Total = r.Total
+	}
+	if len(rows) == 0 && page.Number > 1 {
+		// Past the end: count, to link the last page.
+		if err := db.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error; err != nil {
+			return nil, err
+		}
+	}
+	if res.Page.Total > CountCap && len(rows) > 0 {
+		res.Page.More = int64(page.Offset()+len(rows)) < res.Page.Total
+		res.Page.Total, res.Page.Capped = CountCap, true
 	}
 	for i := range res.Hits {
 		res.Hits[i].Snippet = highlight(res.Hits[i].Raw)
