@@ -29,6 +29,7 @@ import (
 type pageCache struct {
 	ttl   time.Duration
 	max   int
+	now   func() time.Time
 	nonce []byte
 	// gen counts writes; an entry rendered before a write began is stale.
 	gen   atomic.Uint64
@@ -46,7 +47,7 @@ type cachedPage struct {
 func newPageCache(ttl time.Duration, max int) *pageCache {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	return &pageCache{ttl: ttl, max: max, nonce: []byte("csrf-" + hex.EncodeToString(b)), items: map[string]cachedPage{}}
+	return &pageCache{ttl: ttl, max: max, now: time.Now, nonce: []byte("csrf-" + hex.EncodeToString(b)), items: map[string]cachedPage{}}
 }
 
 // get returns the cached body for key, if fresh.
@@ -87,7 +88,7 @@ func (pc *pageCache) page(key, token string, render func(csrf string) ([]byte, i
 	if pc.ttl < 0 {
 		return nil, 0, false, nil
 	}
-	now := time.Now()
+	now := pc.now()
 	body, ok = pc.get(key, now)
 	status = http.StatusOK
 	if !ok {
