@@ -19,6 +19,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		h.bodyLimit(),
 	)
 	e.Use(h.gzip(), h.bearer, h.sessions, h.refuseOversize, h.csrf(), h.validText)
+	e.Use(h.anonPages.forgetOnWrite)
 
 	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)
