@@ -23,6 +23,9 @@ const (
 	KindHidden       = "hidden"        // a moderator hid their idea or comment
 	KindUnmerged     = "unmerged"      // a merge of their idea, or of one they follow, was undone
 	KindEdited       = "edited"        // a moderator edited their idea's title, category or tags
+	// KindWebhookDisabled tells admins a receiver answered 410 Gone; not a
+	// member's choice, so not in NotificationKinds.
+	KindWebhookDisabled = "webhook_disabled"
 )
 
 // NotificationKinds lists every kind in the order settings show them.
@@ -42,23 +45,25 @@ var NotificationModes = []string{ModeImmediate, ModeDigest, ModeOff}
 // member's own content or about a decision they waited for come at once;
 // other people's comments, which can be many, come in the daily digest.
 var DefaultModes = map[string]string{
-	KindStatusChange: ModeImmediate,
-	KindReply:        ModeImmediate,
-	KindComment:      ModeDigest,
-	KindMerged:       ModeImmediate,
-	KindHidden:       ModeImmediate,
-	KindUnmerged:     ModeImmediate,
-	KindEdited:       ModeImmediate,
+	KindStatusChange:    ModeImmediate,
+	KindReply:           ModeImmediate,
+	KindComment:         ModeDigest,
+	KindMerged:          ModeImmediate,
+	KindHidden:          ModeImmediate,
+	KindUnmerged:        ModeImmediate,
+	KindEdited:          ModeImmediate,
+	KindWebhookDisabled: ModeImmediate,
 }
 
 var kindLabels = map[string]string{
-	KindStatusChange: "Status changes on ideas you follow or voted for",
-	KindReply:        "Replies to your comments",
-	KindComment:      "New comments on ideas you follow",
-	KindMerged:       "Your idea merged into another",
-	KindHidden:       "Your idea or comment hidden by a moderator",
-	KindUnmerged:     "A merge undone, of your idea or one you follow",
-	KindEdited:       "Your idea's title, category or tags edited by a moderator",
+	KindStatusChange:    "Status changes on ideas you follow or voted for",
+	KindReply:           "Replies to your comments",
+	KindComment:         "New comments on ideas you follow",
+	KindMerged:          "Your idea merged into another",
+	KindHidden:          "Your idea or comment hidden by a moderator",
+	KindUnmerged:        "A merge undone, of your idea or one you follow",
+	KindEdited:          "Your idea's title, category or tags edited by a moderator",
+	KindWebhookDisabled: "A webhook disabled after its receiver answered 410 Gone",
 }
 
 // KindLabel describes a kind for settings and email footers.
