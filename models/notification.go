@@ -23,8 +23,9 @@ const (
 	KindHidden       = "hidden"        // a moderator hid their idea or comment
 	KindUnmerged     = "unmerged"      // a merge of their idea, or of one they follow, was undone
 	KindEdited       = "edited"        // a moderator edited their idea's title, category or tags
-	// KindWebhookDisabled tells admins a receiver answered 410 Gone; not a
-	// member's choice, so not in NotificationKinds.
+	// KindWebhookDisabled tells admins, in the app only, that a receiver
+	// answered 410 Gone. Not a member's choice: not in NotificationKinds
+	// or DefaultModes (no default mode means no email).
 	KindWebhookDisabled = "webhook_disabled"
 )
 
@@ -45,14 +46,13 @@ var NotificationModes = []string{ModeImmediate, ModeDigest, ModeOff}
 // member's own content or about a decision they waited for come at once;
 // other people's comments, which can be many, come in the daily digest.
 var DefaultModes = map[string]string{
-	KindStatusChange:    ModeImmediate,
-	KindReply:           ModeImmediate,
-	KindComment:         ModeDigest,
-	KindMerged:          ModeImmediate,
-	KindHidden:          ModeImmediate,
-	KindUnmerged:        ModeImmediate,
-	KindEdited:          ModeImmediate,
-	KindWebhookDisabled: ModeImmediate,
+	KindStatusChange: ModeImmediate,
+	KindReply:        ModeImmediate,
+	KindComment:      ModeDigest,
+	KindMerged:       ModeImmediate,
+	KindHidden:       ModeImmediate,
+	KindUnmerged:     ModeImmediate,
+	KindEdited:       ModeImmediate,
 }
 
 var kindLabels = map[string]string{
