@@ -59,6 +59,7 @@ type Handler struct {
 	providers *providerSet
 	similar   *similarCache
 	insights  *insightsCache
+	outbound  *outbound.Client
 	draining  atomic.Bool
 }
 
@@ -77,6 +78,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
 	h.insights = newInsightsCache(2*time.Minute, 200)
+	h.outbound = outbound.New(opts.Outbound)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err
