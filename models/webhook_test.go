@@ -153,3 +153,31 @@ func TestWebhookLogPrunedAfter30Days(t *testing.T) {
 		t.Errorf("%d deliveries after the prune, want the recent one", n)
 	}
 }
+
+// TestWebhookPendingPostsAnnouncedOnApproval: a post held for approval
+// sends nothing until a moderator approves it, then its created event.
+func TestWebhookPendingPostsAnnouncedOnApproval(t *testing.T) {
+	e := newHookEnv(t)
+	r := newReceiver(t, 200)
+	e.hook(t, r, models.EventIdeaCreated, models.EventCommentCreated)
+	e.db.Exec(`UPDATE site_settings SET first_post_approval = true`)
+	mod := asRole(t, e.db, notifyUser(t, e.db, "Mo"), models.RoleModerator)
+	idea := newIdea(t, e.db, e.ann, "My very first idea")
+	host := newIdea(t, e.db, mod, "Staff never wait for approval")
+	c := newComment(t, e.db, notifyUser(t, e.db, "Bob"), host.ID, "first comment from Bob")
+	types := func() (got []string) {
+		e.db.Raw(`SELECT type FROM webhook_events ORDER BY type`).Scan(&got)
+		return got
+	}
+	if idea.Moderation != "pending" || c.Moderation != "pending" || strings.Join(types(), ",") != "idea.created" {
+		t.Fatalf("before approval: %s/%s, events %v; want only the staff idea's", idea.Moderation, c.Moderation, types())
+	}
+	_, err := models.Moderate(ctx, e.db, mod, models.ModerationInput{Action: "approve",
+		Items: []models.ItemRef{{Type: "idea", ID: idea.ID}, {Type: "comment", ID: c.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(types(), ","); got != "comment.created,idea.created,idea.created" {
+		t.Errorf("after approval: %s", got)
+	}
+}
