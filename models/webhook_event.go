@@ -51,12 +51,22 @@ func newEventID() string {
 // pass anything hidden, pending or staff-only (RecordIdeaEvent checks that
 // for an idea). Without subscribers it writes nothing.
 func RecordEvent(tx *gorm.DB, typ string, data any) error {
+	return recordLazy(tx, typ, func() (any, bool, error) { return data, true, nil })
+}
+
+// recordLazy builds the event's data only when some webhook wants typ (the
+// common case, none, costs one indexed query); ok false sends nothing.
+func recordLazy(tx *gorm.DB, typ string, build func() (data any, ok bool, err error)) error {
 	var hooks []int64
 	if err := tx.Raw(`SELECT id FROM webhooks WHERE active AND ?::text = ANY (events) ORDER BY id`, typ).Scan(&hooks).Error; err != nil {
 		return err
 	}
 	if len(hooks) == 0 {
 		return nil
+	}
+	data, ok, err := build()
+	if err != nil || !ok {
+		return err
 	}
 	id, err := insertEvent(tx, typ, data)
 	if err != nil {
@@ -118,13 +128,17 @@ func publicIdea(tx *gorm.DB, id int64) (ev EventIdea, ok bool, err error) {
 // public JSON, …extra} (extra says what changed), and nothing when the
 // public cannot see the idea.
 func RecordIdeaEvent(tx *gorm.DB, typ string, ideaID int64, extra map[string]any) error {
+	return recordLazy(tx, typ, func() (any, bool, error) { return ideaData(tx, ideaID, extra) })
+}
+
+func ideaData(tx *gorm.DB, ideaID int64, extra map[string]any) (any, bool, error) {
 	idea, ok, err := publicIdea(tx, ideaID)
 	if err != nil || !ok {
-		return err
+		return nil, false, err
 	}
 	data := map[string]any{"idea": idea}
 	maps.Copy(data, extra)
-	return RecordEvent(tx, typ, data)
+	return data, true, nil
 }
 
 // recordCommentEvent sends comment.created for a comment the public sees
@@ -133,14 +147,16 @@ func recordCommentEvent(tx *gorm.DB, c *Comment) error {
 	if c.StaffOnly || c.Moderation != "visible" || c.DeletedAt != nil {
 		return nil
 	}
-	var author string
-	if err := tx.Raw(`SELECT CASE WHEN deleted_at IS NULL THEN name ELSE 'deleted user' END FROM users WHERE id = ?`, c.AuthorID).
-		Scan(&author).Error; err != nil {
-		return err
-	}
-	return RecordIdeaEvent(tx, EventCommentCreated, c.IdeaID, map[string]any{"comment": map[string]any{
-		"id": c.ID, "idea_id": c.IdeaID, "parent_id": c.ParentID, "body": c.Body, "author_name": author, "created_at": c.CreatedAt,
-	}})
+	return recordLazy(tx, EventCommentCreated, func() (any, bool, error) {
+		var author string
+		if err := tx.Raw(`SELECT CASE WHEN deleted_at IS NULL THEN name ELSE 'deleted user' END FROM users WHERE id = ?`, c.AuthorID).
+			Scan(&author).Error; err != nil {
+			return nil, false, err
+		}
+		return ideaData(tx, c.IdeaID, map[string]any{"comment": map[string]any{
+			"id": c.ID, "idea_id": c.IdeaID, "parent_id": c.ParentID, "body": c.Body, "author_name": author, "created_at": c.CreatedAt,
+		}})
+	})
 }
 
 // recordMergeEvent sends idea.merged or idea.unmerged about the target,
@@ -149,11 +165,13 @@ func recordMergeEvent(tx *gorm.DB, typ string, source *Idea, targetID int64) err
 	if source.Moderation != "visible" || source.DeletedAt != nil {
 		return nil
 	}
-	src, ok, err := publicIdea(tx, source.ID)
-	if err != nil || !ok {
-		return err
-	}
-	return RecordIdeaEvent(tx, typ, targetID, map[string]any{"source": src})
+	return recordLazy(tx, typ, func() (any, bool, error) {
+		src, ok, err := publicIdea(tx, source.ID)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		return ideaData(tx, targetID, map[string]any{"source": src})
+	})
 }
 
 // ideaChanges names the fields an author's edit changed, before and after.
