@@ -108,7 +108,7 @@ func (h *Handler) webhookPage(c echo.Context, status int, id int64, v webhooksVi
 	if v.Deliveries, err = models.WebhookDeliveries(ctx, h.db, id, pageFromQuery(c, models.WebhooksPerPage)); err != nil {
 		return err
 	}
-	v.Pager = newPager("/admin/webhooks/"+c.Param("id"), withPerPage(c, url.Values{}), v.Deliveries.Page)
+	v.Pager = newPager("/admin/webhooks/"+itoa(id), withPerPage(c, url.Values{}), v.Deliveries.Page)
 	if v.Fields == nil {
 		v.Form = webhookForm{URL: v.Hook.URL, Description: v.Hook.Description, Events: v.Hook.Events, Active: v.Hook.Active}
 	}
