@@ -63,6 +63,7 @@ type Handler struct {
 	similar   *similarCache
 	insights  *insightsCache
 	anonPages *pageCache
+	outbound  *outbound.Client
 	draining  atomic.Bool
 }
 
@@ -85,6 +86,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 		opts.AnonymousPageTTL = time.Second
 	}
 	h.anonPages = newPageCache(opts.AnonymousPageTTL, 1000)
+	h.outbound = outbound.New(opts.Outbound)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

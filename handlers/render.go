@@ -98,6 +98,12 @@ var notices = map[string]string{
 	"proxy-voted":  "Vote cast on the customer's behalf.",
 	"proxy-gone":   "Vote on the customer's behalf removed.",
 	"sync-queued":  "Sync queued. Its progress shows in the sync log below.",
+
+	// Webhooks and jobs (admin).
+	"webhook-deleted": "Webhook deleted.",
+	"webhook-queued":  "Queued: it goes out within seconds; the delivery log shows the result.",
+	"job-retried":     "The job will run again shortly.",
+	"job-cancelled":   "Job cancelled.",
 }
 
 // render executes a page into a buffer first, so a template error becomes a

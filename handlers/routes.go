@@ -134,6 +134,17 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin.GET("/audit", h.adminAudit)
 	admin.GET("/tokens", h.adminTokens)
 	admin.POST("/tokens/:id/revoke", h.adminRevokeToken)
+	admin.GET("/webhooks", h.adminWebhooks)
+	admin.POST("/webhooks", h.adminCreateWebhook)
+	admin.GET("/webhooks/:id", h.adminWebhook)
+	admin.POST("/webhooks/:id", h.adminUpdateWebhook)
+	admin.POST("/webhooks/:id/delete", h.adminDeleteWebhook)
+	admin.POST("/webhooks/:id/rotate-secret", h.adminRotateWebhookSecret)
+	admin.POST("/webhooks/:id/test", h.adminTestWebhook)
+	admin.POST("/deliveries/:id/replay", h.adminReplayDelivery)
+	admin.GET("/jobs", h.adminJobs)
+	admin.POST("/jobs/:id/retry", h.adminRetryJob)
+	admin.POST("/jobs/:id/cancel", h.adminCancelJob)
 
 	// A bearer token's scopes limit it per group (scope); its owner's role
 	// limits it as it limits them.
@@ -199,6 +210,14 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)
+	apiAdmin.GET("/admin/webhooks", h.apiListWebhooks)
+	apiAdmin.POST("/admin/webhooks", h.apiCreateWebhook)
+	apiAdmin.PATCH("/admin/webhooks/:id", h.apiUpdateWebhook)
+	apiAdmin.DELETE("/admin/webhooks/:id", h.apiDeleteWebhook)
+	apiAdmin.POST("/admin/webhooks/:id/rotate-secret", h.apiRotateWebhookSecret)
+	apiAdmin.GET("/admin/webhooks/:id/deliveries", h.apiWebhookDeliveries)
+	apiAdmin.POST("/admin/webhooks/:id/test", h.apiTestWebhook)
+	apiAdmin.POST("/admin/deliveries/:id/replay", h.apiReplayDelivery)
 }
 
 // routeGroup is a path prefix with middleware applied per route. Echo's own

@@ -225,7 +225,10 @@ func CreateIdea(ctx context.Context, db *gorm.DB, author *User, in IdeaInput) (*
 		if err := tx.Exec(`INSERT INTO votes (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO follows (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error
+		if err := tx.Exec(`INSERT INTO follows (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error; err != nil {
+			return err
+		}
+		return RecordIdeaEvent(tx, EventIdeaCreated, id, nil) // a pending idea sends nothing
 	})
 	if err != nil {
 		return nil, err
@@ -265,7 +268,7 @@ func UpdateIdea(ctx context.Context, db *gorm.DB, actor *User, id int64, in Idea
 		if res.RowsAffected == 0 {
 			return Conflict("This idea changed while you were editing it; please reload.")
 		}
-		return nil
+		return RecordIdeaEvent(tx, EventIdeaUpdated, id, map[string]any{"changes": ideaChanges(idea, in)})
 	})
 	if err != nil {
 		return nil, err

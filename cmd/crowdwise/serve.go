@@ -15,6 +15,7 @@ import (
 
 	"github.com/crowdwise/crowdwise/handlers"
 	"github.com/crowdwise/crowdwise/integrations/mail"
+	"github.com/crowdwise/crowdwise/integrations/outbound"
 	"github.com/crowdwise/crowdwise/migrations"
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -115,6 +116,7 @@ func (s *server) startJobWorker() {
 		},
 		Logger:          s.log.With("component", "jobs"),
 		CRMSyncInterval: s.cfg.CRM.SyncInterval,
+		Outbound:        outbound.New(s.cfg.Outbound),
 	}
 	crm, err := s.cfg.CRM.clients(s.cfg.Outbound)
 	if err != nil {
