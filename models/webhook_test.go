@@ -181,3 +181,29 @@ func TestWebhookPendingPostsAnnouncedOnApproval(t *testing.T) {
 		t.Errorf("after approval: %s", got)
 	}
 }
+
+// TestWebhookAccountLinkedOncePerLink: linking an idea to an account sends
+// account.linked with the account; editing the link's note sends nothing.
+func TestWebhookAccountLinkedOncePerLink(t *testing.T) {
+	e := newHookEnv(t)
+	r := newReceiver(t, 200)
+	e.hook(t, r, models.EventAccountLinked)
+	pm := asRole(t, e.db, notifyUser(t, e.db, "Pam"), models.RoleProductManager)
+	idea := newIdea(t, e.db, e.ann, "Audit export")
+	acct, err := models.CreateManualAccount(ctx, e.db, pm, models.AccountInput{Name: "Acme", Domains: []string{"acme.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, note := range []string{"asked in QBR", "asked again"} {
+		if _, _, err := models.LinkIdeaAccount(ctx, e.db, pm, idea.ID, acct.ID, models.LinkInput{Importance: "critical", Note: note}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var data []string
+	if err := e.db.Raw(`SELECT body FROM webhook_events WHERE type = ?`, models.EventAccountLinked).Scan(&data).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 1 || !strings.Contains(data[0], `"name":"Acme"`) || !strings.Contains(data[0], `"importance":"critical"`) {
+		t.Fatalf("account.linked events: %v", data)
+	}
+}
