@@ -79,17 +79,24 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: load SCALE ideas (default 100000; 20x votes, 5x comments) into a throwaway PostgreSQL on 127.0.0.1:54349, serve them and measure the hot endpoints with wrk; results in .data/bench-results.json (BENCH_OUT)
+## bench: load SCALE ideas (default 100000; 20x votes, 5x comments; SCALE=100000,1000000 runs each size and prints them side by side with the ratio) into a throwaway PostgreSQL on 127.0.0.1:54349, serve them and measure the hot endpoints with wrk against a bare-Echo ceiling; BENCH_PROCS=2 adds two processes behind a reverse proxy; results in .data/bench-results[-SCALE].json (BENCH_OUT)
 bench: deps-pg deps-wrk build
 	@dir='$(CURDIR)/.data/pgbench'; port=54349; \
 	  url="postgres://postgres@127.0.0.1:$$port/crowdwise_bench?sslmode=disable"; \
 	  trap 'bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port fresh' EXIT; \
-	  set -e; \
-	  bash -c "$$PG_CLUSTER" pg start "$$dir" $$port fresh; \
-	  go run ./cmd/crowdwise-bench generate -db "$$url" -bin ./$(BIN) -scale '$(or $(SCALE),100000)'; \
-	  bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port; \
-	  bash -c "$$PG_CLUSTER" pg start "$$dir" $$port; \
-	  go run ./cmd/crowdwise-bench load -db "$$url" -bin ./$(BIN) -out '$(or $(BENCH_OUT),$(CURDIR)/.data/bench-results.json)'
+	  set -e; scales='$(or $(SCALE),100000)'; outs=; \
+	  for scale in $${scales//,/ }; do \
+	    out='$(or $(BENCH_OUT),$(CURDIR)/.data/bench-results.json)'; \
+	    case "$$scales" in *,*) out="$${out%.json}-$$scale.json";; esac; \
+	    bash -c "$$PG_CLUSTER" pg start "$$dir" $$port fresh; \
+	    go run ./cmd/crowdwise-bench generate -db "$$url" -bin ./$(BIN) -scale "$$scale"; \
+	    bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port; \
+	    bash -c "$$PG_CLUSTER" pg start "$$dir" $$port; \
+	    go run ./cmd/crowdwise-bench load -db "$$url" -bin ./$(BIN) -out "$$out"; \
+	    bash -c "$$PG_CLUSTER" pg stop "$$dir" $$port fresh; \
+	    outs="$$outs $$out"; \
+	  done; \
+	  case "$$scales" in *,*) go run ./cmd/crowdwise-bench compare $$outs;; esac
 
 ## db-up: start the project-local development PostgreSQL on 127.0.0.1:$(PG_PORT)
 db-up: deps-pg

@@ -150,7 +150,8 @@ func (h *Handler) apiListIdeas(c echo.Context) error {
 	for i := range p.Ideas {
 		out[i] = h.toAPIIdea(&p.Ideas[i])
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ideas": out, "page": p.Page.Number, "per_page": p.Page.PerPage, "total": p.Page.Total})
+	return c.JSON(http.StatusOK, map[string]any{"ideas": out, "page": p.Page.Number, "per_page": p.Page.PerPage,
+		"total": p.Page.Total, "total_capped": p.Page.Capped, "has_more": p.Page.More, "next_after": p.Next})
 }
 
 func (h *Handler) apiCreateIdea(c echo.Context) error {

@@ -50,6 +50,9 @@ type Options struct {
 	// CRMSources are the configured CRMs (models.SourceSalesforce,
 	// models.SourceHubSpot) a sync may be asked of.
 	CRMSources []string
+	// AnonymousPageTTL is how long anonymous visitors may share a rendered
+	// list page (pageCache): 0 is one second, negative turns sharing off.
+	AnonymousPageTTL time.Duration
 }
 
 // Handler owns the router and everything handlers need.
@@ -64,6 +67,8 @@ type Handler struct {
 	providers *providerSet
 	similar   *similarCache
 	insights  *insightsCache
+	anonPages *pageCache
+	outbound  *outbound.Client
 	draining  atomic.Bool
 }
 
@@ -82,6 +87,11 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
 	h.insights = newInsightsCache(2*time.Minute, 200)
+	if opts.AnonymousPageTTL == 0 {
+		opts.AnonymousPageTTL = time.Second
+	}
+	h.anonPages = newPageCache(opts.AnonymousPageTTL, 1000)
+	h.outbound = outbound.New(opts.Outbound)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, err

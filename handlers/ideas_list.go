@@ -21,6 +21,7 @@ type listParams struct {
 	// Product managers only (crm_list.go).
 	Segment   string `query:"segment"`
 	Lifecycle string `query:"lifecycle"`
+	After     string `query:"after"`
 }
 
 func listFilters(c echo.Context) models.ListQuery {
@@ -31,7 +32,7 @@ func listFilters(c echo.Context) models.ListQuery {
 		in.Sort = "trending"
 	}
 	return models.ListQuery{Sort: in.Sort, Category: in.Category, Status: in.Status, Tag: in.Tag, Q: in.Q,
-		Segment: in.Segment, Lifecycle: in.Lifecycle}
+		Segment: in.Segment, Lifecycle: in.Lifecycle, After: in.After}
 }
 
 // homeView is what home.html receives.
@@ -43,27 +44,54 @@ type homeView struct {
 	Sorts      []string
 	Pager      pager
 	TabURLs    map[string]string
+	// Rows are List.Ideas as the page shows them.
+	Rows []ideaRow
 	// Fields names the filters that are wrong; no list is shown then.
 	Fields map[string]string
 	CRM    *crmListView // product managers' segment and lifecycle filters
 }
 
 func (h *Handler) home(c echo.Context) error {
+	if currentUser(c) == nil && c.Request().Method == http.MethodGet {
+		// Anonymous visitors share a page rendered at most a second ago
+		// (see pageCache): only their CSRF token differs.
+		body, status, ok, err := h.anonPages.page(c.Request().URL.RequestURI(), csrfToken(c), func(csrf string) ([]byte, int, error) {
+			return h.homePage(c, csrf)
+		})
+		if ok {
+			if err != nil {
+				return err
+			}
+			return sendPage(c, status, body)
+		}
+	}
+	body, status, err := h.homePage(c, csrfToken(c))
+	if err != nil {
+		return err
+	}
+	return sendPage(c, status, body)
+}
+
+// homePage renders the home page for c with csrf as the page's token.
+func (h *Handler) homePage(c echo.Context, csrf string) ([]byte, int, error) {
 	q := listFilters(c)
 	if !knownSort(c, q.Sort) {
 		q.Sort = "trending" // an unknown tab is the default one
 	}
 	q.FX = h.opts.FX
 	q.Page = pageFromQuery(c, 20)
+	if _, ok := models.ParseCursor(q.Sort, q.After); !ok {
+		q.After = "" // a page never fails on paging: a bad cursor is its page number
+	}
 	ctx := c.Request().Context()
 	cats, err := models.Categories(ctx, h.db)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	filters := withPerPage(c, url.Values{"category": {q.Category}, "status": {q.Status}, "tag": {q.Tag}, "q": {q.Q}})
 	crm, err := h.crmList(ctx, c)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	if crm != nil {
 		filters.Set("segment", q.Segment)
@@ -84,15 +112,22 @@ func (h *Handler) home(c echo.Context) error {
 		Query: q, Categories: cats, Statuses: models.Statuses[:len(models.Statuses)-1],
 		Sorts: sortNames(c), TabURLs: tabs, CRM: crm,
 	}
+	status := http.StatusOK
 	list, err := models.ListIdeas(ctx, h.db, currentUser(c), q)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		v.Fields, v.List = ve.Fields, &models.IdeaPage{Ideas: []models.Idea{}, Page: q.Page}
-		return h.render(c, http.StatusUnprocessableEntity, "home", h.page(c, "Ideas", v))
+		status = http.StatusUnprocessableEntity
+	} else if err != nil {
+		return nil, 0, err
+	} else {
+		v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page).seekNext(list.Next)
+		status = listStatus(list.Page)
 	}
-	if err != nil {
-		return err
-	}
-	v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page)
-	return h.render(c, listStatus(list.Page), "home", h.page(c, "Ideas", v))
+	p := h.page(c, "Ideas", nil)
+	p.CSRF = csrf
+	v.Rows = ideaRows(v.List.Ideas, csrf, c.Request().URL.Path)
+	p.Data = v
+	body, err := h.renderBytes(c, "home", p)
+	return body, status, err
 }

@@ -17,14 +17,14 @@ import (
 // (NUL bytes and invalid UTF-8 are refused in one place before any handler
 // runs, with their own test.)
 var sweepBadValues = []string{
-	"", "bogus", strings.Repeat("x", 600), "-1", "0", "99999999999999999999", "9223372036854775807", `"' OR 1=1 -- ((`,
+	"", "bogus", strings.Repeat("x", 600), "-1", "0", "99999999999999999999", "9223372036854775807", `"' OR 1=1 -- ((`, "Inf_1", "1e400_2", "-9e18_9223372036854775807",
 }
 
 // sweepParams are the parameters any list reads; every one gets every bad
 // value on every route, whatever the route is documented to read.
 var sweepParams = []string{
 	"sort", "category", "status", "tag", "q", "page", "per_page", "show", "title",
-	"actor", "action", "target_type", "target_id", "from", "to", "done", "n", "notice",
+	"actor", "action", "target_type", "target_id", "from", "to", "done", "n", "notice", "after",
 	"segment", "lifecycle",
 }
 

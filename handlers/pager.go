@@ -37,6 +37,21 @@ func newPager(path string, q url.Values, p models.Page) pager {
 	return pg
 }
 
+// seekNext points "Next" at the page after the cursor after (models
+// IdeaPage.Next), so paging on reads the tab's index from there instead of
+// skipping rows; "Previous" and the page number stay plain links.
+func (pg pager) seekNext(after string) pager {
+	if pg.NextURL == "" || after == "" {
+		return pg
+	}
+	q := url.Values{"after": {after}}
+	for k, vals := range pg.query {
+		q[k] = vals
+	}
+	pg.NextURL = pager{Page: pg.Page, path: pg.path, query: q}.link(pg.Page.Number + 1)
+	return pg
+}
+
 // link is the URL of page n with the same filters.
 func (pg pager) link(n int) string {
 	v := url.Values{}

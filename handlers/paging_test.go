@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,7 +76,8 @@ func TestListPagesClampPagingAndSayWhenPastTheEnd(t *testing.T) {
 		!strings.Contains(body, `href="/?page=2&amp;per_page=1&amp;sort=new">Go to the last page`) {
 		t.Errorf("past the end of 2 pages = %d", res.StatusCode)
 	}
-	if _, body := do(t, app.client(), "GET", app.srv.URL+"/?sort=new&per_page=1", nil); !strings.Contains(body, `href="/?page=2&amp;per_page=1&amp;sort=new" rel="next"`) {
+	// (Next carries the cursor of the page's last idea too.)
+	if _, body := do(t, app.client(), "GET", app.srv.URL+"/?sort=new&per_page=1", nil); !regexp.MustCompile(`href="/\?after=[0-9_]+&amp;page=2&amp;per_page=1&amp;sort=new" rel="next"`).MatchString(body) {
 		t.Error("the next page link drops per_page")
 	}
 	if res, body := do(t, app.client(), "GET", app.srv.URL+"/?per_page=500", nil); res.StatusCode != http.StatusOK || strings.Count(body, `class="idea-row"`) != 2 {
@@ -143,5 +146,60 @@ func TestListFiltersThatNameNothing(t *testing.T) {
 	}
 	if res, body := do(t, app.client(), "GET", app.srv.URL+"/api/v1/ideas?page=999999", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ideas":[]`) {
 		t.Errorf("API past the end = %d %s", res.StatusCode, body)
+	}
+}
+
+// A list longer than models.CountCap shows "Page 1 of 50+" (no exact count)
+// and "Next" links a cursor page, which shows the same ideas the page number
+// would; a bad cursor is ignored on the page and a 422 in the API, whose
+// total says it is capped.
+func TestLongListsCapTheCountAndLinkCursorPages(t *testing.T) {
+	app := newTestApp(t)
+	_, ann := app.signIn(t, "ann@example.com")
+	if err := app.db.Exec(`INSERT INTO ideas (title, category_id, author_id, vote_count)
+		SELECT 'Generated idea number ' || g, (SELECT id FROM categories ORDER BY id LIMIT 1), ?, g % 5
+		FROM generate_series(1, ?) g`, ann.ID, models.CountCap+30).Error; err != nil {
+		t.Fatal(err)
+	}
+	res, body := do(t, app.client(), "GET", app.srv.URL+"/?sort=top", nil)
+	if res.StatusCode != 200 || !strings.Contains(html.UnescapeString(body), "Page 1 of 50+") {
+		t.Fatalf("GET /?sort=top = %d, want Page 1 of 50+", res.StatusCode)
+	}
+	next := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(body)
+	if next == nil || !strings.Contains(next[1], "after=") || !strings.Contains(next[1], "page=2") {
+		t.Fatalf("no cursor next link: %v", next)
+	}
+	rows := regexp.MustCompile(`id="idea-(\d+)"`)
+	_, byCursor := do(t, app.client(), "GET", app.srv.URL+html.UnescapeString(next[1]), nil)
+	_, byPage := do(t, app.client(), "GET", app.srv.URL+"/?sort=top&page=2", nil)
+	got, want := rows.FindAllString(byCursor, -1), rows.FindAllString(byPage, -1)
+	if len(got) != 20 || strings.Join(got, ",") != strings.Join(want, ",") || !strings.Contains(html.UnescapeString(byCursor), "Page 2 of 50+") {
+		t.Errorf("cursor page 2 shows %v, page 2 shows %v", got, want)
+	}
+	if res, body := do(t, app.client(), "GET", app.srv.URL+"/?sort=top&page=2&after=junk", nil); res.StatusCode != 200 ||
+		strings.Join(rows.FindAllString(body, -1), ",") != strings.Join(want, ",") {
+		t.Errorf("a bad cursor = %d, want page 2", res.StatusCode)
+	}
+	if res, body := do(t, app.client(), "GET", app.srv.URL+"/search?q=generated", nil); res.StatusCode != 200 ||
+		!strings.Contains(html.UnescapeString(body), "1,000+ results") || !strings.Contains(html.UnescapeString(body), "Page 1 of 50+") {
+		t.Errorf("search for a word in every idea = %d, want 1,000+ results", res.StatusCode)
+	}
+	res, body = do(t, app.client(), "GET", app.srv.URL+"/api/v1/ideas?sort=top&per_page=100", nil)
+	list := decode[struct {
+		Ideas       []apiIdea
+		Total       int64
+		TotalCapped bool   `json:"total_capped"`
+		HasMore     bool   `json:"has_more"`
+		NextAfter   string `json:"next_after"`
+	}](t, body)
+	if res.StatusCode != 200 || len(list.Ideas) != 100 || list.Total != models.CountCap || !list.TotalCapped || !list.HasMore || list.NextAfter == "" {
+		t.Fatalf("API page 1: %d total %d capped %v more %v next %q", res.StatusCode, list.Total, list.TotalCapped, list.HasMore, list.NextAfter)
+	}
+	res, body = do(t, app.client(), "GET", app.srv.URL+"/api/v1/ideas?sort=top&per_page=100&page=2&after="+url.QueryEscape(list.NextAfter), nil)
+	if second := decode[struct{ Ideas []apiIdea }](t, body); res.StatusCode != 200 || len(second.Ideas) != 100 || second.Ideas[0].ID == list.Ideas[99].ID {
+		t.Errorf("API cursor page: %d", res.StatusCode)
+	}
+	if res, body := do(t, app.client(), "GET", app.srv.URL+"/api/v1/ideas?sort=top&after=junk", nil); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"after"`) {
+		t.Errorf("API bad cursor = %d %s", res.StatusCode, body)
 	}
 }

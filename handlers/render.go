@@ -98,6 +98,13 @@ var notices = map[string]string{
 	"proxy-voted":  "Vote cast on the customer's behalf.",
 	"proxy-gone":   "Vote on the customer's behalf removed.",
 	"sync-queued":  "Sync queued. Its progress shows in the sync log below.",
+
+	// Webhooks and jobs (admin).
+	"webhook-deleted": "Webhook deleted.",
+	"webhook-queued":  "Queued: it goes out within seconds; the delivery log shows the result.",
+	"job-retried":     "The job will run again shortly.",
+	"job-cancelled":   "Job cancelled.",
+
 	// Backlog.
 	"promoted":         "Promoted to the backlog.",
 	"unlinked-backlog": "Backlog item unlinked; the issue itself stays in the tracker.",
@@ -107,15 +114,29 @@ var notices = map[string]string{
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
 func (h *Handler) render(c echo.Context, status int, name string, p page) error {
+	body, err := h.renderBytes(c, name, p)
+	if err != nil {
+		return err
+	}
+	return sendPage(c, status, body)
+}
+
+// renderBytes executes a page for c into bytes.
+func (h *Handler) renderBytes(c echo.Context, name string, p page) ([]byte, error) {
 	t, ok := h.views.pages[name]
 	if !ok {
-		return fmt.Errorf("render: no view %q", name)
+		return nil, fmt.Errorf("render: no view %q", name)
 	}
 	p.Path = c.Request().URL.Path
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
+	return buf.Bytes(), nil
+}
+
+// sendPage writes a rendered page; no page is cached by browsers or proxies.
+func sendPage(c echo.Context, status int, body []byte) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, body)
 }

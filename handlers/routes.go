@@ -19,6 +19,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		h.bodyLimit(),
 	)
 	e.Use(h.gzip(), h.bearer, h.sessions, h.refuseOversize, h.csrf(), h.validText)
+	e.Use(h.anonPages.forgetOnWrite)
 
 	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)
@@ -149,6 +150,17 @@ func (h *Handler) routes(e *echo.Echo) {
 	admin.GET("/audit", h.adminAudit)
 	admin.GET("/tokens", h.adminTokens)
 	admin.POST("/tokens/:id/revoke", h.adminRevokeToken)
+	admin.GET("/webhooks", h.adminWebhooks)
+	admin.POST("/webhooks", h.adminCreateWebhook)
+	admin.GET("/webhooks/:id", h.adminWebhook)
+	admin.POST("/webhooks/:id", h.adminUpdateWebhook)
+	admin.POST("/webhooks/:id/delete", h.adminDeleteWebhook)
+	admin.POST("/webhooks/:id/rotate-secret", h.adminRotateWebhookSecret)
+	admin.POST("/webhooks/:id/test", h.adminTestWebhook)
+	admin.POST("/deliveries/:id/replay", h.adminReplayDelivery)
+	admin.GET("/jobs", h.adminJobs)
+	admin.POST("/jobs/:id/retry", h.adminRetryJob)
+	admin.POST("/jobs/:id/cancel", h.adminCancelJob)
 
 	// A bearer token's scopes limit it per group (scope); its owner's role
 	// limits it as it limits them.
@@ -214,6 +226,15 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	apiAdmin := group(e, "/api/v1", h.requireRole(models.RoleAdmin), h.scope(models.ScopeStaff))
 	apiAdmin.PUT("/users/:id/role", h.apiUserRole)
+	apiAdmin.GET("/admin/webhooks", h.apiListWebhooks)
+	apiAdmin.POST("/admin/webhooks", h.apiCreateWebhook)
+	apiAdmin.PATCH("/admin/webhooks/:id", h.apiUpdateWebhook)
+	apiAdmin.DELETE("/admin/webhooks/:id", h.apiDeleteWebhook)
+	apiAdmin.POST("/admin/webhooks/:id/rotate-secret", h.apiRotateWebhookSecret)
+	apiAdmin.GET("/admin/webhooks/:id/deliveries", h.apiWebhookDeliveries)
+	apiAdmin.POST("/admin/webhooks/:id/test", h.apiTestWebhook)
+	apiAdmin.POST("/admin/deliveries/:id/replay", h.apiReplayDelivery)
+
 	apiAdmin.GET("/admin/status-mappings", h.apiStatusMappings)
 	apiAdmin.PUT("/admin/status-mappings", h.apiSetStatusMappings)
 

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/models"
@@ -15,7 +17,15 @@ import (
 // community, the answer changes slowly, and a slightly stale list is
 // harmless. Visibility is not cached: a hit is filtered through one
 // primary-key query, so an idea hidden or merged meanwhile never shows.
+//
+// When an entry expires, the requests asking for it at that moment share
+// one computation (single-flight per idea) instead of each running the
+// search: the p99 spikes on busy idea pages were every waiting request
+// recomputing the same list at once.
 type similarCache struct {
+	// search finds the similar titles (models.SimilarTitles).
+	search  func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error)
+	group   singleflight.Group
 	mu      sync.Mutex
 	ttl     time.Duration
 	max     int
@@ -29,7 +39,10 @@ type similarEntry struct {
 }
 
 func newSimilarCache(ttl time.Duration, max int) *similarCache {
-	return &similarCache{ttl: ttl, max: max, entries: map[int64]similarEntry{}}
+	search := func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error) {
+		return models.SimilarTitles(ctx, db, nil, title, limit)
+	}
+	return &similarCache{search: search, ttl: ttl, max: max, entries: map[int64]similarEntry{}}
 }
 
 // get returns up to 5 ideas similar to idea, other than idea itself.
@@ -40,7 +53,18 @@ func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) 
 	if ok && e.title == idea.Title && time.Since(e.at) < s.ttl {
 		return stillVisible(ctx, db, e.ideas)
 	}
-	all, err := models.SimilarTitles(ctx, db, nil, idea.Title, 6)
+	key := strconv.FormatInt(idea.ID, 10) + "\x00" + idea.Title
+	// The answer serves every waiter: one leaving early must not cancel it.
+	v, err, _ := s.group.Do(key, func() (any, error) { return s.compute(context.WithoutCancel(ctx), db, idea) })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]models.SimilarIdea), nil
+}
+
+// compute runs the search for idea and stores the answer.
+func (s *similarCache) compute(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
+	all, err := s.search(ctx, db, idea.Title, 6)
 	if err != nil {
 		return nil, err
 	}

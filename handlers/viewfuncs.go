@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -95,17 +95,41 @@ func statusLabel(s string) string {
 
 // excerpt is the first n characters of plain text (a body_text column,
 // never Markdown source), whitespace collapsed, cut at a word when one ends
-// near n; html/template escapes it where it is shown.
+// near n; html/template escapes it where it is shown. One pass that stops
+// after n characters: a list row never walks a 10,000-character body.
 func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	var b strings.Builder
+	b.Grow(min(len(s), 4*n))
+	count, space := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = count > 0
+			continue
+		}
+		if count == n {
+			return cutExcerpt(b.String())
+		}
+		if space {
+			b.WriteByte(' ')
+			count++
+			space = false
+			if count == n {
+				return cutExcerpt(b.String())
+			}
+		}
+		b.WriteRune(r)
+		count++
 	}
-	r := []rune(s)[:n]
-	if i := strings.LastIndexByte(string(r), ' '); i > len(string(r))*3/4 {
-		return strings.TrimSpace(string(r)[:i]) + "…"
+	return b.String()
+}
+
+// cutExcerpt ends the first n characters of a longer text at a word when
+// one ends in its last quarter.
+func cutExcerpt(r string) string {
+	if i := strings.LastIndexByte(r, ' '); i > len(r)*3/4 {
+		return strings.TrimSpace(r[:i]) + "…"
 	}
-	return strings.TrimSpace(string(r)) + "…"
+	return strings.TrimSpace(r) + "…"
 }
 
 // dict builds a map for passing several values to a partial.

@@ -185,8 +185,10 @@ func Promote(ctx context.Context, db *gorm.DB, trackers Trackers, actor *User, i
 			map[string]any{"provider": item.Provider, "key": item.Key, "state": item.State}); err != nil {
 			return err
 		}
-		// TODO(webhooks, issue 11): once the outbox is on main, record here
-		// RecordIdeaEvent(tx, EventIdeaPromoted, ideaID, map[string]any{"provider": item.Provider})
+		if err := RecordIdeaEvent(tx, EventIdeaPromoted, ideaID, map[string]any{"backlog": map[string]string{
+			"provider": item.Provider, "category": item.Category}}); err != nil {
+			return err
+		}
 		if item.State == ItemCreating {
 			return insertJobs(ctx, tx, []river.InsertManyParams{{Args: backlogCreateArgs{ItemID: item.ID}}})
 		}

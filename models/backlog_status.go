@@ -128,9 +128,12 @@ func followTracker(tx *gorm.DB, item *BacklogItem, idea *Idea, actor *User, sour
 		map[string]string{"status": *to, "source": change.Source}); err != nil {
 		return nil, err
 	}
-	// TODO(webhooks, issue 11): once the outbox is on main, record here
-	// RecordIdeaEvent(tx, EventIdeaStatusChanged, idea.ID, map[string]any{"changes": map[string]any{
-	//	"status": map[string]string{"from": from, "to": *to}}, "source": change.Source})
+	// The outbound event has the same shape as a staff change's; the
+	// source (a tracker key) stays with staff.
+	if err := RecordIdeaEvent(tx, EventIdeaStatusChanged, idea.ID, map[string]any{"changes": map[string]any{
+		"status": map[string]string{"from": from, "to": *to}}, "note": ""}); err != nil {
+		return nil, err
+	}
 	idea.Status = *to
 	if err := notifyStatusChange(tx, idea, actor, from, *to, ""); err != nil {
 		return nil, err

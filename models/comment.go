@@ -142,6 +142,10 @@ func CreateComment(ctx context.Context, db *gorm.DB, author *User, ideaID int64,
 			WHERE id = ?`, ideaID).Error; err != nil {
 			return err
 		}
+		if err := recordCommentEvent(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: in.ParentID, AuthorID: author.ID, Body: body,
+			Moderation: moderation, CreatedAt: time.Now().UTC()}); err != nil {
+			return err
+		}
 		// The person replied to hears about it, even when the reply was
 		// attached one level up for depth.
 		return notifyComment(tx, &Comment{ID: id, IdeaID: ideaID, ParentID: in.ParentID, AuthorID: author.ID, Body: body}, idea)

@@ -89,11 +89,20 @@ func (i Idea) EditableBy(u *User) bool {
 	return u != nil && u.ID == i.AuthorID && i.StaffStatusAt == nil && i.DeletedAt == nil && i.MergedIntoID == nil
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// Slugify makes "Dark mode, please!" into "dark-mode-please".
+// Slugify makes "Dark mode, please!" into "dark-mode-please": every run of
+// characters other than a–z and 0–9 (after lower-casing) is one dash. A loop,
+// not a regexp: every list row's URL runs it.
 func Slugify(s string) string {
-	s = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	b := make([]byte, 0, min(len(s), 64))
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			b = append(b, byte(r))
+		case len(b) > 0 && b[len(b)-1] != '-':
+			b = append(b, '-')
+		}
+	}
+	s = strings.TrimRight(string(b), "-")
 	if len(s) > 60 {
 		s = strings.TrimRight(s[:60], "-")
 	}
@@ -216,7 +225,10 @@ func CreateIdea(ctx context.Context, db *gorm.DB, author *User, in IdeaInput) (*
 		if err := tx.Exec(`INSERT INTO votes (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO follows (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error
+		if err := tx.Exec(`INSERT INTO follows (idea_id, user_id) VALUES (?, ?)`, id, author.ID).Error; err != nil {
+			return err
+		}
+		return RecordIdeaEvent(tx, EventIdeaCreated, id, nil) // a pending idea sends nothing
 	})
 	if err != nil {
 		return nil, err
@@ -256,7 +268,7 @@ func UpdateIdea(ctx context.Context, db *gorm.DB, actor *User, id int64, in Idea
 		if res.RowsAffected == 0 {
 			return Conflict("This idea changed while you were editing it; please reload.")
 		}
-		return nil
+		return RecordIdeaEvent(tx, EventIdeaUpdated, id, map[string]any{"changes": ideaChanges(idea, in)})
 	})
 	if err != nil {
 		return nil, err
@@ -291,12 +303,16 @@ func DeleteIdea(ctx context.Context, db *gorm.DB, actor *User, id int64) error {
 }
 
 // ideaSelect is the column list of every idea query; viewer 0 is anonymous.
-const ideaSelect = `i.id, i.title, i.body, i.body_html, i.body_text, i.category_id, c.slug AS category, c.name AS category_name,
-	i.tags, i.author_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
-	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.comments_locked, i.vote_count, i.comment_count, i.follower_count, i.score,
-	i.staff_status_at, i.deleted_at, i.created_at, i.updated_at,
+const ideaSelect = ideaColumns + `,
 	EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted,
 	EXISTS (SELECT 1 FROM follows f WHERE f.idea_id = i.id AND f.user_id = @viewer) AS following`
+
+// ideaColumns is ideaSelect without the viewer's marks, for lists that
+// fill them in one query for the page (markViewer).
+const ideaColumns = `i.id, i.title, i.body, i.body_html, i.body_text, i.category_id, c.slug AS category, c.name AS category_name,
+	i.tags, i.author_id, CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
+	i.status, i.moderation, i.moderation_reason, i.merged_into_id, i.comments_locked, i.vote_count, i.comment_count, i.follower_count, i.score,
+	i.staff_status_at, i.deleted_at, i.created_at, i.updated_at`
 
 const ideaFrom = ` FROM ideas i JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id`
 

@@ -109,7 +109,16 @@ func LinkIdeaAccount(ctx context.Context, db *gorm.DB, actor *User, ideaID, acco
 			ideaID, accountID, in.Importance, in.Note, in.OpportunityID, actor.ID).Error; err != nil {
 			return err
 		}
-		// webhook event account.linked: recorded by the webhooks work
+		if created {
+			var name string
+			if err := tx.Raw(`SELECT name FROM crm_accounts WHERE id = ?`, accountID).Scan(&name).Error; err != nil {
+				return err
+			}
+			if err := RecordIdeaEvent(tx, EventAccountLinked, ideaID, map[string]any{
+				"account": map[string]any{"id": accountID, "name": name}, "importance": in.Importance}); err != nil {
+				return err
+			}
+		}
 		after := map[string]any{"account_id": accountID, "importance": in.Importance, "note": in.Note, "opportunity_id": in.OpportunityID}
 		var b any
 		if before != nil {

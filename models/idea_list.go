@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -31,6 +32,9 @@ type ListQuery struct {
 	// Product managers' CRM sorts and filters (idea_list_crm.go).
 	Segment, Lifecycle string
 	FX                 FX
+	// After is the cursor of the previous page's last row (?after=, written
+	// by IdeaPage.Next): the page seeks past it instead of skipping rows.
+	After string
 }
 
 // filterNames name the free-text filters in messages.
@@ -53,6 +57,9 @@ func (q *ListQuery) Validate() error {
 			v.Add(field, filterNames[field]+" must be valid text of at most 200 characters.")
 		}
 	}
+	if _, ok := ParseCursor(q.Sort, q.After); q.After != "" && !ok {
+		v.Add("after", "after must be a next_after value from this list and sort.")
+	}
 	return v.Err()
 }
 
@@ -60,6 +67,9 @@ func (q *ListQuery) Validate() error {
 type IdeaPage struct {
 	Ideas []Idea
 	Page  Page
+	// Next is the cursor (?after=) of the page after this one, "" on the
+	// last page.
+	Next string
 }
 
 // publicIdeas is what every public list shows: visible, live, not merged.
@@ -92,7 +102,9 @@ func commentSearchScope(viewer *User) string {
 }
 
 // ListIdeas returns one page of the idea list. It reads the stored counters
-// and score; it never counts votes or comments.
+// and score; it never counts votes or comments, and it never counts every
+// matching idea either: it fetches one row beyond the page to know whether
+// another follows, and counts at most CountCap+1 rows for "Page 3 of 50+".
 func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*IdeaPage, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -114,7 +126,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	if strings.TrimSpace(q.Q) != "" {
 		where = []string{searchScope(viewer)}
 	}
-	args := map[string]any{"viewer": viewerID(viewer), "limit": q.Page.PerPage, "offset": q.Page.Offset()}
+	args := map[string]any{"viewer": viewerID(viewer), "limit": q.Page.PerPage + 1, "offset": q.Page.Offset()}
 	if q.Category != "" {
 		// A subquery, not the join: the count below needs no joins at all
 		// and stays an index-only scan.
@@ -135,19 +147,96 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	}
 	where = append(where, crmListWhere(q, args)...)
 	cond := strings.Join(where, " AND ")
-	if err := rawNamed(db, `SELECT count(*) FROM ideas i WHERE `+cond, args).Scan(&q.Page.Total).Error; err != nil {
-		return nil, err
-	}
 	ideas := []Idea{}
-	if int64(q.Page.Offset()) >= q.Page.Total {
-		return &IdeaPage{Ideas: ideas, Page: q.Page}, nil
+	order := ` ORDER BY ` + listOrder(q) + ` LIMIT @limit`
+	from := ideaFrom + crmListFrom(q, args) // the CRM sorts' join, "" otherwise
+	cur, seek := ParseCursor(q.Sort, q.After)
+	if seek {
+		args["after_value"], args["after_id"] = cur.Value, cur.ID
+		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+cond+` AND `+seekCond(q.Sort)+order, args).Scan(&ideas).Error; err != nil {
+			return nil, err
+		}
+		// A cursor past everything (the rows behind it went away) is
+		// read as its page number instead.
+		seek = len(ideas) > 0
 	}
-	err := db.Raw(`SELECT `+ideaSelect+ideaFrom+crmListFrom(q, args)+` WHERE `+cond+` ORDER BY `+listOrder(q)+` LIMIT @limit OFFSET @offset`, args).
-		Scan(&ideas).Error
-	if err != nil {
+	if !seek {
+		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+cond+order+` OFFSET @offset`, args).Scan(&ideas).Error; err != nil {
+			return nil, err
+		}
+	}
+	p := &IdeaPage{Ideas: ideas, Page: q.Page}
+	if len(ideas) > q.Page.PerPage {
+		p.Ideas, p.Page.More = ideas[:q.Page.PerPage], true
+		p.Next = cursorOf(q.Sort, &p.Ideas[len(p.Ideas)-1])
+	}
+	if err := countList(db, &p.Page, cond, args, len(p.Ideas), seek); err != nil {
 		return nil, err
 	}
-	return &IdeaPage{Ideas: ideas, Page: q.Page}, nil
+	if err := markViewer(db, viewer, p.Ideas); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// countList fills pg's total. The last page, reached by offset, knows it
+// from its own rows; otherwise the count stops at CountCap+1. A page past
+// the end counts exactly to link the last page: fewer rows than the offset
+// it has just skipped, so no more than that scan.
+func countList(db *gorm.DB, pg *Page, cond string, args map[string]any, rows int, seek bool) error {
+	if !seek && !pg.More && (rows > 0 || pg.Number == 1) {
+		pg.Total = int64(pg.Offset() + rows)
+		return nil
+	}
+	if rows == 0 {
+		return rawNamed(db, `SELECT count(*) FROM ideas i WHERE `+cond, args).Scan(&pg.Total).Error
+	}
+	if err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM ideas i WHERE `+cond+` LIMIT `+strconv.Itoa(CountCap+1)+`) n`, args).
+		Scan(&pg.Total).Error; err != nil {
+		return err
+	}
+	if pg.Total > CountCap {
+		pg.Total, pg.Capped = CountCap, true
+	} else if seek {
+		// The page number of a cursor link is only what the link says.
+		pg.Number = min(pg.Number, pg.Pages())
+	}
+	return nil
+}
+
+// markViewer fills Voted and Following for a signed-in viewer with one
+// query on the viewer's own rows (votes_user_idx, follows_user_idx) for the
+// ideas on the page, instead of two probes per row.
+func markViewer(db *gorm.DB, viewer *User, ideas []Idea) error {
+	if viewer == nil || len(ideas) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ideas))
+	for i := range ideas {
+		ids[i] = ideas[i].ID
+	}
+	var marks []struct {
+		IdeaID int64
+		Kind   string
+	}
+	err := db.Raw(`SELECT idea_id, 'vote' AS kind FROM votes WHERE user_id = ? AND idea_id IN ?
+		UNION ALL SELECT idea_id, 'follow' FROM follows WHERE user_id = ? AND idea_id IN ?`, viewer.ID, ids, viewer.ID, ids).
+		Scan(&marks).Error
+	if err != nil {
+		return err
+	}
+	at := make(map[int64]int, len(ideas))
+	for i := range ideas {
+		at[ideas[i].ID] = i
+	}
+	for _, m := range marks {
+		if m.Kind == "vote" {
+			ideas[at[m.IdeaID]].Voted = true
+		} else {
+			ideas[at[m.IdeaID]].Following = true
+		}
+	}
+	return nil
 }
 
 // rawNamed runs a query with named arguments; GORM would otherwise bind the

@@ -115,6 +115,9 @@ func StaffEditIdea(ctx context.Context, db *gorm.DB, actor *User, id int64, in S
 		if err := audit(tx, actor, "idea.edit", "idea", id, before, after); err != nil {
 			return err
 		}
+		if err := RecordIdeaEvent(tx, EventIdeaUpdated, id, map[string]any{"changes": auditChanges(before, after)}); err != nil {
+			return err
+		}
 		edited := &Idea{ID: id, Title: norm.Title}
 		return notify(tx, notice{
 			kind: KindEdited, ideaID: ptr(id), actorID: ptr(actor.ID),

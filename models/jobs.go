@@ -12,6 +12,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/integrations/outbound"
 )
 
 // The job queue is River (riverqueue/river) on the same PostgreSQL. A job is
@@ -79,8 +81,11 @@ func (backoffPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 
 // JobConfig is what the worker needs from the process.
 type JobConfig struct {
-	Mail   MailConfig
-	Logger *slog.Logger
+	Mail MailConfig
+	// Outbound sends webhooks; nil means the strict policy (no private
+	// destinations).
+	Outbound *outbound.Client
+	Logger   *slog.Logger
 	// Backlog is the trackers, CRM write-back targets and poll interval
 	// of the backlog jobs (backlog_jobs.go, crm_writeback.go).
 	Backlog BacklogConfig
@@ -107,6 +112,9 @@ func (c *JobConfig) defaults() {
 		c.Timeout = 30 * time.Second
 	}
 	c.Mail.defaults(c.Logger)
+	if c.Outbound == nil {
+		c.Outbound = outbound.New(outbound.Policy{})
+	}
 }
 
 // txWorker runs a job's function in one GORM transaction and completes the
@@ -200,6 +208,8 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	addBacklogWorkers(workers, db, &cfg)
 	river.AddWorker(workers, &crmSyncWorker{db: db, cfg: &cfg})
 	river.AddWorker(workers, &txWorker[crmSyncDueArgs]{db: db, cfg: &cfg, run: runCRMSyncDue})
+	river.AddWorker(workers, &webhookWorker{db: db, cfg: &cfg})
+	river.AddWorker(workers, &txWorker[webhookPruneArgs]{db: db, cfg: &cfg, run: runWebhookPrune})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
@@ -215,7 +225,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if opts.Periodic {
-		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob()}
+		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob(), webhookPrunePeriodicJob()}
 		if cfg.CRMSyncInterval > 0 && len(cfg.CRM) > 0 {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, crmSyncPeriodicJob(cfg.CRMSyncInterval))
 		}

@@ -175,7 +175,10 @@ func Merge(ctx context.Context, db *gorm.DB, actor *User, sourceID, intoID int64
 			map[string]any{"merged_into_id": targetID, "undo": undo}); err != nil {
 			return err
 		}
-		return notifyMerged(tx, source, target, actor, mergeID)
+		if err := notifyMerged(tx, source, target, actor, mergeID); err != nil {
+			return err
+		}
+		return recordMergeEvent(tx, EventIdeaMerged, source, targetID)
 	})
 	if err != nil {
 		return nil, err
@@ -331,7 +334,10 @@ func Unmerge(ctx context.Context, db *gorm.DB, actor *User, sourceID int64) (*Id
 		for _, r := range undo.DroppedFollows {
 			followers = append(followers, r.UserID)
 		}
-		return notifyUnmerged(tx, source, target, actor, m.ID, followers)
+		if err := notifyUnmerged(tx, source, target, actor, m.ID, followers); err != nil {
+			return err
+		}
+		return recordMergeEvent(tx, EventIdeaUnmerged, source, m.TargetID)
 	})
 	if err != nil {
 		return nil, err

@@ -254,6 +254,11 @@ func setModeration(tx *gorm.DB, actor *User, action string, ref ItemRef, to, rea
 		if err := tx.Exec(`UPDATE ideas SET updated_at = now() WHERE id = ?`, ref.ID).Error; err != nil {
 			return nil, err
 		}
+		if from == ModPending && to == ModVisible { // announced now, as CreateIdea would have
+			if err := RecordIdeaEvent(tx, EventIdeaCreated, ref.ID, nil); err != nil {
+				return nil, err
+			}
+		}
 	} else if err := recountComment(tx, &row, from, to); err != nil {
 		return nil, err
 	}
@@ -288,7 +293,12 @@ func recountComment(tx *gorm.DB, row *modRow, from, to string) error {
 			if err != nil {
 				return err
 			}
-			return notifyComment(tx, &Comment{ID: row.ID, IdeaID: row.IdeaID, ParentID: row.ParentID, AuthorID: row.AuthorID, Body: row.Body}, idea)
+			c := &Comment{ID: row.ID, IdeaID: row.IdeaID, ParentID: row.ParentID, AuthorID: row.AuthorID, Body: row.Body,
+				StaffOnly: row.StaffOnly, Moderation: to, CreatedAt: row.CreatedAt}
+			if err := recordCommentEvent(tx, c); err != nil {
+				return err
+			}
+			return notifyComment(tx, c, idea)
 		}
 	case was && !is:
 		return tx.Exec(`UPDATE ideas SET comment_count = greatest(comment_count - 1, 0), score = cw_trend_sub(score, 1, ?) WHERE id = ?`,

@@ -23,6 +23,10 @@ const (
 	KindHidden       = "hidden"        // a moderator hid their idea or comment
 	KindUnmerged     = "unmerged"      // a merge of their idea, or of one they follow, was undone
 	KindEdited       = "edited"        // a moderator edited their idea's title, category or tags
+	// KindWebhookDisabled tells admins, in the app only, that a receiver
+	// answered 410 Gone. Not a member's choice: not in NotificationKinds
+	// or DefaultModes (no default mode means no email).
+	KindWebhookDisabled = "webhook_disabled"
 )
 
 // NotificationKinds lists every kind in the order settings show them.
@@ -52,13 +56,14 @@ var DefaultModes = map[string]string{
 }
 
 var kindLabels = map[string]string{
-	KindStatusChange: "Status changes on ideas you follow or voted for",
-	KindReply:        "Replies to your comments",
-	KindComment:      "New comments on ideas you follow",
-	KindMerged:       "Your idea merged into another",
-	KindHidden:       "Your idea or comment hidden by a moderator",
-	KindUnmerged:     "A merge undone, of your idea or one you follow",
-	KindEdited:       "Your idea's title, category or tags edited by a moderator",
+	KindStatusChange:    "Status changes on ideas you follow or voted for",
+	KindReply:           "Replies to your comments",
+	KindComment:         "New comments on ideas you follow",
+	KindMerged:          "Your idea merged into another",
+	KindHidden:          "Your idea or comment hidden by a moderator",
+	KindUnmerged:        "A merge undone, of your idea or one you follow",
+	KindEdited:          "Your idea's title, category or tags edited by a moderator",
+	KindWebhookDisabled: "A webhook disabled after its receiver answered 410 Gone",
 }
 
 // KindLabel describes a kind for settings and email footers.

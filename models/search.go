@@ -51,30 +51,53 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 		-- Ranking costs a call per match; a very common word would rank
 		-- every row. Each side is capped (searchCap), so totals read
 		-- "at least" for such words, and responses stay fast.
+		-- The query is written out (a constant to the planner) so each
+		-- side reads its GIN index; the ideas' scope is applied in shown,
+		-- as here it would offer the planner the list indexes (partial on
+		-- visibility) to walk until it has searchCap rows.
 		idea_hits AS (
-			SELECT i.id, i.search FROM ideas i, query
-			WHERE i.search @@ query.tsq AND ` + scope + ` LIMIT ` + searchCap + `),
+			SELECT i.id, i.search FROM ideas i
+			WHERE i.search @@ websearch_to_tsquery('english', cw_unaccent(@q)) LIMIT ` + searchCap + `),
 		comment_hits AS (
-			SELECT cm.idea_id, cm.search FROM comments cm, query
-			WHERE cm.search @@ query.tsq AND ` + commentSearchScope(viewer) + `
+			SELECT cm.idea_id, cm.search FROM comments cm
+			WHERE cm.search @@ websearch_to_tsquery('english', cw_unaccent(@q)) AND ` + commentSearchScope(viewer) + `
 			LIMIT ` + searchCap + `),
 		hits AS (
 			SELECT h.id, ts_rank_cd(h.search, query.tsq) AS rank FROM idea_hits h, query
 			UNION ALL
 			SELECT h.idea_id, 0.5 * ts_rank_cd(h.search, query.tsq) FROM comment_hits h, query),
-		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id)`
+		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id),
+		-- Rank and count narrow rows; only the page's ideas are joined
+		-- for their columns and headlines.
+		shown AS (SELECT r.id, r.rank, i.vote_count FROM ranked r JOIN ideas i ON i.id = r.id WHERE ` + scope + `),
+		page AS (SELECT id, rank, count(*) OVER () AS total FROM shown
+			ORDER BY rank DESC, vote_count DESC, id DESC LIMIT @limit OFFSET @offset)`
 	db = db.WithContext(ctx)
-	if err := db.Raw(match+` SELECT count(*) FROM ranked r JOIN ideas i ON i.id = r.id WHERE `+scope, args).
-		Scan(&res.Page.Total).Error; err != nil {
-		return nil, err
+	var rows []struct {
+		SearchHit
+		Total int64
 	}
-	err := db.Raw(match+` SELECT `+ideaSelect+`, r.rank,
+	err := db.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
 			ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
 				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
-		`+ideaFrom+` JOIN ranked r ON r.id = i.id WHERE `+scope+`
-		ORDER BY r.rank DESC, i.vote_count DESC, i.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&res.Hits).Error
+		FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
+		ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range rows {
+		res.Hits = append(res.Hits, r.SearchHit)
+		res.Page.Total = r.Total
+	}
+	if len(rows) == 0 && page.Number > 1 {
+		// Past the end: count, to link the last page.
+		if err := db.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error; err != nil {
+			return nil, err
+		}
+	}
+	if res.Page.Total > CountCap && len(rows) > 0 {
+		res.Page.More = int64(page.Offset()+len(rows)) < res.Page.Total
+		res.Page.Total, res.Page.Capped = CountCap, true
 	}
 	for i := range res.Hits {
 		res.Hits[i].Snippet = highlight(res.Hits[i].Raw)
@@ -126,19 +149,28 @@ func SimilarTitles(ctx context.Context, db *gorm.DB, viewer *User, title string,
 
 // similarModes are the candidate conditions and the word match of Similar
 // (typed text against titles and descriptions) and SimilarTitles (titles
-// against titles, both ways); constant SQL, chosen by a bool.
-var similarModes = map[bool]struct{ where, words string }{
+// against titles, both ways); constant SQL, chosen by a bool. Candidates
+// come from two index scans, trigram (ideas_title_trgm_idx) and words
+// (ideas_search_idx or ideas_title_words_idx), each stopped at
+// similarPool rows, so ranking never reads more than twice that however
+// many titles look alike (a community with a thousand "Export … to CSV"
+// ideas ranks an arbitrary few hundred of them).
+var similarModes = map[bool]struct{ trgm, wordsWhere, words string }{
 	false: {
-		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)
-				OR i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
-		words: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
+		wordsWhere: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		words:      `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
 	},
 	true: {
-		where: `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) OR i.title_words && (SELECT w FROM words)`,
+		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
+		wordsWhere: `i.title_words && (SELECT w FROM words)`,
 		words: `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
 				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`,
 	},
 }
+
+// similarPool bounds each candidate scan of similar.
+const similarPool = "300"
 
 func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int, mutual bool) ([]SimilarIdea, error) {
 	mode := similarModes[mutual]
@@ -160,17 +192,30 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		if err := tx.Exec(`SET LOCAL pg_trgm.word_similarity_threshold = 0.45`).Error; err != nil {
 			return err
 		}
+		// The candidate scans stop at similarPool rows, which tempts the
+		// planner to walk the table (or a list index) until it has found
+		// that many, fine when a word is everywhere and a scan of the whole
+		// table when it is rare (measured: 430 ms for "dark mode" at 100k).
+		// Only bitmap scans of the trigram and word indexes are wanted.
+		if err := tx.Exec(`SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`).Error; err != nil {
+			return err
+		}
 		return tx.Raw(`
 		WITH RECURSIVE words AS (SELECT tsvector_to_array(to_tsvector('english', cw_unaccent(@t))) AS w),
 		-- Word similarity is asymmetric ("dark mode" is all in "dark mode
 		-- for reports", not the other way): take it both ways.
+		-- No visibility test here: it would offer the planner the list
+		-- indexes (partial on visibility) to walk instead.
+		pool AS (
+			(SELECT i.id FROM ideas i WHERE `+mode.trgm+` LIMIT `+similarPool+`)
+			UNION
+			(SELECT i.id FROM ideas i WHERE `+mode.wordsWhere+` LIMIT `+similarPool+`)),
 		raw AS (
 			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
 					word_similarity(lower(i.title), lower(@t))) AS trgm,
 				`+mode.words+` AS fts
-			FROM ideas i
-			WHERE (`+mode.where+`)
-				AND i.moderation = 'visible' AND i.deleted_at IS NULL),
+			FROM pool p JOIN ideas i ON i.id = p.id
+			WHERE i.moderation = 'visible' AND i.deleted_at IS NULL),
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
 		-- title or every word of the text to match.
 		cand AS (

@@ -97,7 +97,14 @@ func SetStatus(ctx context.Context, db *gorm.DB, actor *User, ideaID int64, in S
 			map[string]string{"status": in.Status, "note": in.Note, "release_note": in.ReleaseNote}); err != nil {
 			return err
 		}
-		return notifyStatusChange(tx, idea, actor, from, in.Status, in.Note)
+		if err := notifyStatusChange(tx, idea, actor, from, in.Status, in.Note); err != nil {
+			return err
+		}
+		if from == in.Status {
+			return nil // a note alone is no status change
+		}
+		return RecordIdeaEvent(tx, EventIdeaStatusChanged, ideaID, map[string]any{"changes": map[string]any{
+			"status": map[string]string{"from": from, "to": in.Status}}, "note": in.Note})
 	})
 	if err != nil {
 		return nil, err

@@ -134,9 +134,13 @@ func addVote(tx *gorm.DB, ideaID, userID int64, castBy *int64, count *int) (bool
 		return false, res.Error
 	}
 	// The author's own vote is part of the idea's creation term.
-	return true, tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
+	if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count + 1,
 		score = CASE WHEN author_id = ? THEN score ELSE cw_trend_add(score, 1, now()) END
-		WHERE id = ? RETURNING vote_count`, userID, ideaID).Scan(count).Error
+		WHERE id = ? RETURNING vote_count`, userID, ideaID).Scan(count).Error; err != nil {
+		return false, err
+	}
+	// A proxy vote is an ordinary vote to the public, so it is announced too.
+	return true, RecordIdeaEvent(tx, EventVoteCreated, ideaID, nil)
 }
 
 // removeVote deletes userID's vote on a locked idea (only a proxy vote when
@@ -151,7 +155,10 @@ func removeVote(tx *gorm.DB, ideaID, userID int64, proxyOnly bool, count *int) (
 	if err := tx.Raw(q+` RETURNING created_at`, ideaID, userID).Scan(&cast).Error; err != nil || len(cast) == 0 {
 		return false, err
 	}
-	return true, tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1,
+	if err := tx.Raw(`UPDATE ideas SET vote_count = vote_count - 1,
 		score = CASE WHEN author_id = ? THEN score ELSE cw_trend_sub(score, 1, ?) END
-		WHERE id = ? RETURNING vote_count`, userID, cast[0], ideaID).Scan(count).Error
+		WHERE id = ? RETURNING vote_count`, userID, cast[0], ideaID).Scan(count).Error; err != nil {
+		return false, err
+	}
+	return true, RecordIdeaEvent(tx, EventVoteDeleted, ideaID, nil)
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	mrand "math/rand"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -22,18 +24,22 @@ const (
 
 // dataset is what generate made, for the load phase and the report.
 type dataset struct {
-	Scale             int     `json:"scale"`
-	Users             int64   `json:"users"`
-	Ideas             int64   `json:"ideas"`
-	Votes             int64   `json:"votes"`
-	Comments          int64   `json:"comments"`
-	Follows           int64   `json:"follows"`
-	GenerateSeconds   float64 `json:"generate_seconds"`
-	Steps             []step  `json:"steps"`
-	ThreadIdeaID      int64   `json:"thread_idea_id"`
-	ThreadIdeaTitle   string  `json:"thread_idea_title"`
-	SearchQuery       string  `json:"search_query"`
-	SimilarTitle      string  `json:"similar_title"`
+	Scale           int     `json:"scale"`
+	Users           int64   `json:"users"`
+	Ideas           int64   `json:"ideas"`
+	Votes           int64   `json:"votes"`
+	Comments        int64   `json:"comments"`
+	Follows         int64   `json:"follows"`
+	GenerateSeconds float64 `json:"generate_seconds"`
+	Steps           []step  `json:"steps"`
+	ThreadIdeaID    int64   `json:"thread_idea_id"`
+	ThreadIdeaTitle string  `json:"thread_idea_title"`
+	SearchQuery     string  `json:"search_query"`
+	SimilarTitle    string  `json:"similar_title"`
+	// The worst case above (template titles); these are a community's:
+	// a word of the realistic vocabulary, and a realistic title half typed.
+	RealSearchQuery   string  `json:"real_search_query"`
+	RealSimilarTitle  string  `json:"real_similar_title"`
 	VoteIdeaIDs       []int64 `json:"vote_idea_ids"`
 	SessionTokenCount int     `json:"session_tokens"`
 	LimitsLifted      bool    `json:"rate_limits_lifted"` // see liftLimits
@@ -124,6 +130,7 @@ func (g *generator) run(ctx context.Context) (*dataset, []string, error) {
 			return 0, err
 		}},
 		{"categories and users", func() (int64, error) { return g.insertUsers(ctx) }},
+		{"phrases (Zipf vocabulary)", func() (int64, error) { return g.insertPhrases(ctx) }},
 		{"ideas", func() (int64, error) { return g.insertIdeas(ctx, threadIdea) }},
 		{"activity plan", func() (int64, error) { return g.plan(ctx, threadIdea) }},
 		{"votes", func() (int64, error) { return g.insertVotes(ctx) }},
@@ -191,11 +198,22 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 	body := `'It would help us to ' || lower(` + pick("$4", "g", 1) + `) || ' ' || ` + pick("$5", "g", 2) +
 		` || ' ' || ` + pick("$6", "g", 3) + ` || ' ' || ` + pick("$7", "g", 4) + ` || '. Right now ' || ` +
 		pick("$8", "g", 5) + ` || '. ' || ` + pick("$9", "g", 6)
-	title := pick("$4", "g", 1) + ` || ' ' || ` + pick("$5", "g", 2) + ` || ' ' || ` + pick("$6", "g", 3) +
+	// One idea in ten keeps the old template title (16×24×30×20
+	// combinations, a tiny vocabulary): the worst case of trigram and
+	// full-text search, measured as its own line. The others read like a
+	// community's text: a verb, then two to five words of a vocabulary of
+	// thousands drawn Zipf-wise, sometimes a familiar noun or tail.
+	template := pick("$4", "g", 1) + ` || ' ' || ` + pick("$5", "g", 2) + ` || ' ' || ` + pick("$6", "g", 3) +
 		` || ' ' || ` + pick("$7", "g", 4)
+	realistic := pick("$4", "g", 1) + ` || ' ' || p1.w2` +
+		` || CASE WHEN ` + h("g", 13) + ` % 4 > 0 THEN ' ' || p2.w3 ELSE '' END` +
+		` || CASE WHEN ` + h("g", 14) + ` % 3 = 0 THEN ' ' || ` + pick("$6", "g", 3) + ` ELSE '' END` +
+		` || CASE WHEN ` + h("g", 15) + ` % 4 = 0 THEN ' ' || ` + pick("$7", "g", 4) + ` ELSE '' END`
+	title := `CASE WHEN g % 10 = 0 OR g = $3::bigint THEN ` + template + ` ELSE ` + realistic + ` END`
+	body = body + ` || ' ' || p3.w12`
 	sql := `INSERT INTO ideas (id, title, body, body_html, category_id, tags, author_id, status, moderation,
 			staff_status_at, created_at, updated_at)
-		SELECT g, t.title, t.body, '<p>' || t.body || '</p>',
+		SELECT g, left(t.title, 120), t.body, '<p>' || t.body || '</p>',
 			cats[1 + ` + h("g", 7) + ` % cardinality(cats)],
 			CASE ` + h("g", 8) + ` % 3
 				WHEN 0 THEN '{}'::text[]
@@ -204,7 +222,10 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 			END,
 			1 + ` + h("g", 10) + ` % $2::bigint, s.status, s.moderation,
 			CASE WHEN s.status <> 'open' THEN at + (now() - at) / 2 END, at, at
-		FROM generate_series(1, $1::bigint) g,
+		FROM generate_series(1, $1::bigint) g
+			JOIN bench_phrases p1 ON p1.n = ` + h("g", 20) + ` % ` + phraseCountSQL + `
+			JOIN bench_phrases p2 ON p2.n = ` + h("g", 21) + ` % ` + phraseCountSQL + `
+			JOIN bench_phrases p3 ON p3.n = ` + h("g", 22) + ` % ` + phraseCountSQL + `,
 			(SELECT array_agg(id ORDER BY id) AS cats FROM categories) c,
 			LATERAL (SELECT now() - interval '1 hour' - interval '365 days' * (($1::bigint - g)::float8 / $1::bigint) AS at) ts,
 			LATERAL (SELECT ` + title + ` AS title, ` + body + ` AS body) t,
@@ -224,7 +245,10 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	_, err = g.exec(ctx, `SELECT setval(pg_get_serial_sequence('ideas', 'id'), $1::bigint)`, g.scale)
+	if _, err := g.exec(ctx, `SELECT setval(pg_get_serial_sequence('ideas', 'id'), $1::bigint)`, g.scale); err != nil {
+		return 0, err
+	}
+	_, err = g.exec(ctx, `DROP TABLE bench_phrases`)
 	return n, err
 }
 
@@ -350,6 +374,17 @@ func (g *generator) verify(ctx context.Context, threadIdea int64) error {
 	return nil
 }
 
+// typedSoFar is what someone has typed so far into the new-idea title:
+// its first three words, the last one unfinished.
+func typedSoFar(title string) string {
+	words := strings.Fields(title)
+	partial := strings.Join(words[:min(3, len(words))], " ")
+	if len(partial) > 12 {
+		partial = partial[:len(partial)-2]
+	}
+	return partial
+}
+
 // describe records the counts and the inputs of the read benchmarks.
 func (g *generator) describe(ctx context.Context, threadIdea int64) error {
 	ds := g.ds
@@ -361,14 +396,14 @@ func (g *generator) describe(ctx context.Context, threadIdea int64) error {
 		return err
 	}
 	ds.SearchQuery = titleNouns[0]
-	// What someone has typed so far into the new-idea title: its first
-	// three words, the last one unfinished.
-	words := strings.Fields(ds.ThreadIdeaTitle)
-	partial := strings.Join(words[:min(3, len(words))], " ")
-	if len(partial) > 12 {
-		partial = partial[:len(partial)-2]
+	ds.SimilarTitle = typedSoFar(ds.ThreadIdeaTitle)
+	// Rank 100 of the Zipf vocabulary: in about 2% of ideas.
+	ds.RealSearchQuery = vocabulary()[100]
+	var real string
+	if err := g.db.QueryRow(ctx, `SELECT title FROM ideas WHERE id % 10 <> 0 AND id <> $1 ORDER BY id LIMIT 1`, threadIdea).Scan(&real); err != nil {
+		return err
 	}
-	ds.SimilarTitle = partial
+	ds.RealSimilarTitle = typedSoFar(real)
 	rows, err := g.db.Query(ctx, `SELECT id FROM ideas
 		WHERE status = 'open' AND moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL AND id <> $1
 		ORDER BY hashint8(id) LIMIT $2`, threadIdea, voteTargets)
@@ -384,4 +419,42 @@ func (g *generator) describe(ctx context.Context, threadIdea int64) error {
 		ds.VoteIdeaIDs = append(ds.VoteIdeaIDs, id)
 	}
 	return rows.Err()
+}
+
+// phraseCount phrases of realistic text are drawn once; each idea joins
+// three of them by hash. (Drawing every word in SQL from a text[] of
+// thousands costs a walk of the array per word: minutes at 100k ideas.)
+const (
+	phraseCount    = 1 << 16
+	phraseCountSQL = "65536"
+)
+
+// insertPhrases fills bench_phrases: phrase n has 2, 3 and 12 words drawn
+// from the vocabulary with a Zipf distribution (s = 1.1), the same on every
+// run. insertIdeas drops it.
+func (g *generator) insertPhrases(ctx context.Context) (int64, error) {
+	if _, err := g.exec(ctx, `CREATE UNLOGGED TABLE bench_phrases (n int PRIMARY KEY, w2 text, w3 text, w12 text)`); err != nil {
+		return 0, err
+	}
+	vocab := vocabulary()
+	z := mrand.NewZipf(mrand.New(mrand.NewSource(12)), 1.1, 1, uint64(len(vocab)-1))
+	words := func(n int) string {
+		ws := make([]string, n)
+		for i := range ws {
+			ws[i] = vocab[z.Uint64()]
+		}
+		return strings.Join(ws, " ")
+	}
+	rows := make([][]any, phraseCount)
+	for i := range rows {
+		rows[i] = []any{int32(i), words(2), words(3), words(12)}
+	}
+	n, err := g.db.CopyFrom(ctx, pgx.Identifier{"bench_phrases"}, []string{"n", "w2", "w3", "w12"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return 0, err
+	}
+	// Statistics, so the ideas insert hashes the table instead of probing
+	// it row by row.
+	_, err = g.exec(ctx, `ANALYZE bench_phrases`)
+	return n, err
 }

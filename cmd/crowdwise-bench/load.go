@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/crowdwise/crowdwise/models"
 )
 
@@ -22,6 +25,9 @@ type loadConfig struct {
 	dbURL, bin, work, addr, out string
 	duration, warmup            time.Duration
 	threads, connections        int
+	// procs 2 also measures the read endpoints through a round-robin
+	// reverse proxy in front of one, then two app processes.
+	procs int
 }
 
 // endpoint is one thing to measure.
@@ -62,6 +68,12 @@ func load(ctx context.Context, cfg loadConfig) error {
 
 	fmt.Printf("measuring %s with wrk: %d threads, %d connections, %s per endpoint after a %s warm-up\n",
 		srv.base, cfg.threads, cfg.connections, cfg.duration, cfg.warmup)
+	ceil, err := measureCeiling(ctx, srv.base, cfg)
+	if err != nil {
+		return fmt.Errorf("ceiling: %w", err)
+	}
+	fmt.Printf("  %-24s %9.1f req/s  p50 %8s  p99 %8s  (bare Echo, the home page's %d bytes)\n", "ceiling", ceil.RequestsPerSec,
+		fmtMs(ceil.P50Ms), fmtMs(ceil.P99Ms), ceil.Bytes)
 	var results []endpointResult
 	for _, ep := range endpoints {
 		r, err := measure(ctx, srv, ep, cfg)
@@ -72,12 +84,23 @@ func load(ctx context.Context, cfg loadConfig) error {
 			fmtMs(r.P50Ms), fmtMs(r.P99Ms), fmtStatuses(r.Statuses))
 		results = append(results, r)
 	}
+	voteCheck, err := checkVoteCounts(ctx, cfg.dbURL, ds.VoteIdeaIDs)
+	if err != nil {
+		return err
+	}
+	var twoProcs []proxyResult
+	if cfg.procs >= 2 {
+		if twoProcs, err = measureTwoProcesses(ctx, srv, endpoints, cfg); err != nil {
+			return fmt.Errorf("two processes: %w", err)
+		}
+	}
 	peak, err := srv.peakRSS()
 	if err != nil {
 		return err
 	}
 	srv.stop()
 	rep := newReport(ds, cfg, peak, srv.logPath, results)
+	rep.Ceiling, rep.VoteCountCheck, rep.TwoProcesses = ceil, voteCheck, twoProcs
 	if err := rep.write(cfg.out); err != nil {
 		return err
 	}
@@ -96,9 +119,21 @@ func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, e
 	}
 	idea := &models.Idea{ID: ds.ThreadIdeaID, Title: ds.ThreadIdeaTitle}
 	eps = append(eps,
+		getEndpoint("home top, category", "/?sort=top&category="+categorySlugs[0]),
+		getEndpoint("home new, status", "/?sort=new&status=planned"),
+		getEndpoint("ideas API (JSON)", "/api/v1/ideas?sort=top"),
 		getEndpoint(fmt.Sprintf("idea page (%d comments)", threadComments), idea.URL()),
-		getEndpoint("search", "/search?q="+url.QueryEscape(ds.SearchQuery)),
-		getEndpoint("similar", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.SimilarTitle)),
+	)
+	if ds.RealSearchQuery != "" { // datasets generated before the realistic vocabulary have none
+		eps = append(eps,
+			getEndpoint("search", "/search?q="+url.QueryEscape(ds.RealSearchQuery)),
+			getEndpoint("similar", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.RealSimilarTitle)))
+	}
+	// Today's worst case: a word and a title of the tiny template
+	// vocabulary, which one idea in ten still has.
+	eps = append(eps,
+		getEndpoint("search (worst case)", "/search?q="+url.QueryEscape(ds.SearchQuery)),
+		getEndpoint("similar (worst case)", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.SimilarTitle)),
 	)
 	if len(tokens) == 0 || len(ds.VoteIdeaIDs) == 0 {
 		return nil, fmt.Errorf("the dataset has no member sessions or open ideas to vote on")
@@ -258,3 +293,119 @@ func measure(ctx context.Context, srv *server, ep endpoint, cfg loadConfig) (end
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// ceilingResult is the bare-Echo run every endpoint is compared with.
+type ceilingResult struct {
+	Bytes          int     `json:"bytes"`
+	RequestsPerSec float64 `json:"requests_per_sec"`
+	P50Ms          float64 `json:"p50_ms"`
+	P99Ms          float64 `json:"p99_ms"`
+}
+
+// measureCeiling serves the home page's bytes from a bare Echo handler
+// and loads it like any endpoint.
+func measureCeiling(ctx context.Context, base string, cfg loadConfig) (*ceilingResult, error) {
+	page, err := fetchPage(ctx, base+"/?sort=trending")
+	if err != nil {
+		return nil, err
+	}
+	c, err := startCeiling("127.0.0.1:0", page)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	if cfg.warmup > 0 {
+		if _, _, err := runWrk(ctx, c.base+"/", cfg.warmup, cfg.threads, cfg.connections, ""); err != nil {
+			return nil, err
+		}
+	}
+	w, _, err := runWrk(ctx, c.base+"/", cfg.duration, cfg.threads, cfg.connections, "")
+	if err != nil {
+		return nil, err
+	}
+	return &ceilingResult{Bytes: len(page), RequestsPerSec: w.RPS, P50Ms: ms(w.P50), P99Ms: ms(w.P99)}, nil
+}
+
+// checkVoteCounts reports whether every idea the vote mix touched still
+// has vote_count = count(votes), after thousands of concurrent toggles.
+func checkVoteCounts(ctx context.Context, dbURL string, ids []int64) (string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	var bad int64
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM ideas i WHERE i.id = ANY($1)
+		AND i.vote_count <> (SELECT count(*) FROM votes v WHERE v.idea_id = i.id)`, ids).Scan(&bad); err != nil {
+		return "", err
+	}
+	if bad > 0 {
+		return "", fmt.Errorf("after the vote mix, %d of %d ideas have vote_count <> count(votes)", bad, len(ids))
+	}
+	return fmt.Sprintf("ok: vote_count = count(votes) on all %d ideas voted on", len(ids)), nil
+}
+
+// proxyResult is one read endpoint through the reverse proxy, in front of
+// one app process and then two.
+type proxyResult struct {
+	Name    string  `json:"name"`
+	OneRPS  float64 `json:"one_process_requests_per_sec"`
+	TwoRPS  float64 `json:"two_processes_requests_per_sec"`
+	Gain    float64 `json:"gain"`
+	TwoP99s float64 `json:"two_processes_p99_ms"`
+}
+
+// measureTwoProcesses starts a second app process on the same database and
+// loads each read endpoint through a round-robin reverse proxy, first in
+// front of srv alone, then in front of both.
+func measureTwoProcesses(ctx context.Context, srv *server, endpoints []endpoint, cfg loadConfig) ([]proxyResult, error) {
+	host, port, err := net.SplitHostPort(cfg.addr)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := strconv.Atoi(port)
+	second, err := startServer(cfg.bin, cfg.dbURL, net.JoinHostPort(host, strconv.Itoa(p+1)), filepath.Join(cfg.work, "server2.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer second.stop()
+	if err := second.waitReady(ctx, 60*time.Second); err != nil {
+		return nil, err
+	}
+	fmt.Println("\ntwo processes: the read endpoints through a round-robin reverse proxy (httputil.ReverseProxy)")
+	var out []proxyResult
+	for _, ep := range endpoints {
+		if ep.script != "" {
+			continue
+		}
+		r := proxyResult{Name: ep.name}
+		for i, backends := range [][]string{{srv.base}, {srv.base, second.base}} {
+			base, stop, err := serveProxy(backends)
+			if err != nil {
+				return nil, err
+			}
+			if cfg.warmup > 0 {
+				if _, _, err := runWrk(ctx, base+ep.path, cfg.warmup, cfg.threads, cfg.connections, ""); err != nil {
+					stop()
+					return nil, err
+				}
+			}
+			w, _, err := runWrk(ctx, base+ep.path, cfg.duration, cfg.threads, cfg.connections, "")
+			stop()
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				r.OneRPS = w.RPS
+			} else {
+				r.TwoRPS, r.TwoP99s = w.RPS, ms(w.P99)
+			}
+		}
+		if r.OneRPS > 0 {
+			r.Gain = r.TwoRPS / r.OneRPS
+		}
+		fmt.Printf("  %-24s 1 process %9.1f req/s   2 processes %9.1f req/s   ×%.2f\n", r.Name, r.OneRPS, r.TwoRPS, r.Gain)
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -5,6 +5,8 @@
 //	                          SCALE ideas, 20×SCALE votes, 5×SCALE comments
 //	crowdwise-bench load      serve that database with bin/crowdwise, load each
 //	                          hot endpoint with wrk, print and save the results
+//	crowdwise-bench compare   print result files of several sizes side by side
+//	                          with the ratio of the largest to the smallest
 //
 // The Makefile restarts PostgreSQL between the two: generate runs on a
 // cluster started with fsync off (a throwaway bulk load), load on the same
@@ -13,7 +15,8 @@
 // Environment (flags override): SCALE (ideas, default 100000), BENCH_OUT
 // (results JSON, default .data/bench-results.json), BENCH_DURATION (15s per
 // endpoint), BENCH_WARMUP (3s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
-// BENCH_DATABASE_URL. Between the phases, -work (.data/bench) holds the
+// BENCH_DATABASE_URL, BENCH_PROCS (2: also through a reverse proxy in front
+// of one, then two processes). Between the phases, -work (.data/bench) holds the
 // dataset description, the members' session tokens, the generated wrk
 // script and the server's log.
 package main
@@ -39,7 +42,8 @@ import (
 )
 
 const usage = `usage: crowdwise-bench generate [-db URL] [-bin PATH] [-scale N] [-work DIR]
-       crowdwise-bench load     [-db URL] [-bin PATH] [-work DIR] [-out FILE] [-duration D] ...
+       crowdwise-bench load     [-db URL] [-bin PATH] [-work DIR] [-out FILE] [-duration D] [-procs 2] ...
+       crowdwise-bench compare  RESULTS.json RESULTS.json ...
 `
 
 func main() {
@@ -66,6 +70,9 @@ func run(ctx context.Context, args []string) error {
 		fmt.Fprint(os.Stderr, usage)
 		return flag.ErrHelp
 	}
+	if args[0] == "compare" {
+		return compare(args[1:])
+	}
 	fs := flag.NewFlagSet("crowdwise-bench "+args[0], flag.ContinueOnError)
 	dbURL := fs.String("db", env("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:54349/crowdwise_bench?sslmode=disable"), "PostgreSQL URL of the benchmark database")
 	bin := fs.String("bin", "bin/crowdwise", "the crowdwise binary")
@@ -85,6 +92,7 @@ func run(ctx context.Context, args []string) error {
 			addr:        "127.0.0.1:18080",
 			threads:     envInt("BENCH_THREADS", 2),
 			connections: envInt("BENCH_CONNECTIONS", 32),
+			procs:       envInt("BENCH_PROCS", 1),
 		}
 		fs.StringVar(&cfg.addr, "addr", cfg.addr, "address the server listens on")
 		fs.StringVar(&cfg.out, "out", env("BENCH_OUT", ".data/bench-results.json"), "where to write the JSON results")
@@ -92,6 +100,7 @@ func run(ctx context.Context, args []string) error {
 		fs.DurationVar(&cfg.warmup, "warmup", envDuration("BENCH_WARMUP", 3*time.Second), "unmeasured wrk run before each endpoint")
 		fs.IntVar(&cfg.threads, "threads", cfg.threads, "wrk threads")
 		fs.IntVar(&cfg.connections, "connections", cfg.connections, "wrk connections")
+		fs.IntVar(&cfg.procs, "procs", cfg.procs, "2: also measure the read endpoints through a reverse proxy in front of one, then two app processes")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}

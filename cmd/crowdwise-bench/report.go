@@ -52,6 +52,11 @@ type report struct {
 		Log          string  `json:"log"`
 	} `json:"server"`
 	Endpoints []endpointResult `json:"endpoints"`
+	// Ceiling is a bare Echo handler serving the home page's bytes in the
+	// same run: what the machine allows any page.
+	Ceiling        *ceilingResult `json:"ceiling"`
+	VoteCountCheck string         `json:"vote_count_check"`
+	TwoProcesses   []proxyResult  `json:"two_processes,omitempty"`
 }
 
 func newReport(ds *dataset, cfg loadConfig, peakRSS int64, log string, results []endpointResult) *report {
@@ -84,7 +89,7 @@ func (r *report) print() {
 	fmt.Printf("\ncrowdwise bench: %d ideas, %d users, %d votes, %d comments (generated in %.0fs); wrk -t%d -c%d -d%s on %d CPUs\n\n",
 		d.Ideas, d.Users, d.Votes, d.Comments, d.GenerateSeconds, r.Wrk.Threads, r.Wrk.Connections,
 		time.Duration(r.Wrk.DurationSeconds*float64(time.Second)), r.CPUs)
-	fmt.Printf("%-26s %9s %9s %9s %9s %8s  %s\n", "endpoint", "req/s", "p50", "p99", "idle", "non-2xx", "statuses")
+	fmt.Printf("%-26s %9s %7s %9s %9s %9s %8s  %s\n", "endpoint", "req/s", "ceiling", "p50", "p99", "idle", "non-2xx", "statuses")
 	fmt.Println(strings.Repeat("-", 100))
 	for _, e := range r.Endpoints {
 		extra := ""
@@ -97,8 +102,18 @@ func (r *report) print() {
 		if e.SocketErrors > 0 {
 			extra += fmt.Sprintf(" (%d socket errors)", e.SocketErrors)
 		}
-		fmt.Printf("%-26s %9.1f %9s %9s %9s %8d  %s%s\n", e.Name, e.RequestsPerSec, fmtMs(e.P50Ms), fmtMs(e.P99Ms),
-			fmtMs(e.IdleMs), e.Non2xx, fmtStatuses(e.Statuses), extra)
+		fmt.Printf("%-26s %9.1f %7s %9s %9s %9s %8d  %s%s\n", e.Name, e.RequestsPerSec, r.ofCeiling(e.RequestsPerSec),
+			fmtMs(e.P50Ms), fmtMs(e.P99Ms), fmtMs(e.IdleMs), e.Non2xx, fmtStatuses(e.Statuses), extra)
+	}
+	if c := r.Ceiling; c != nil {
+		fmt.Printf("%-26s %9.1f %7s %9s %9s   (bare Echo handler serving the home page's %d bytes, same run)\n",
+			"ceiling", c.RequestsPerSec, "100%", fmtMs(c.P50Ms), fmtMs(c.P99Ms), c.Bytes)
+	}
+	if r.VoteCountCheck != "" {
+		fmt.Println("vote counts after the run:", r.VoteCountCheck)
+	}
+	for _, p := range r.TwoProcesses {
+		fmt.Printf("two processes behind a reverse proxy: %-24s ×%.2f (%.1f → %.1f req/s)\n", p.Name, p.Gain, p.OneRPS, p.TwoRPS)
 	}
 	fmt.Printf("\nidle: one request at a time before the run; non-2xx: responses wrk received that were not 2xx;\n" +
 		"statuses: what the server's own counters saw, including requests cut off when wrk stopped\n")
@@ -127,4 +142,12 @@ func fmtStatuses(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// ofCeiling is rps as a share of the run's ceiling.
+func (r *report) ofCeiling(rps float64) string {
+	if r.Ceiling == nil || r.Ceiling.RequestsPerSec == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*rps/r.Ceiling.RequestsPerSec)
 }

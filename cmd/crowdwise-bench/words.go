@@ -74,3 +74,43 @@ var (
 	replyBack  = []int32{0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1, 0, 9}
 	replyDepth = []int32{0, 1, 2, 3, 0, 0, 1, 0, 1, 0, 0, 1, 2, 3, 4, 5, 0, 1, 0, 1}
 )
+
+// vocabularySize is how many distinct words realistic titles and bodies
+// draw from: thousands, as a community's texts do, not the few dozen of
+// the template above.
+const vocabularySize = 4000
+
+// vocabulary is vocabularySize distinct pronounceable words of one to
+// three syllables, the same on every run. The generator draws from it with
+// a Zipf distribution (zipf below): word k is about k times rarer than
+// the most common, so a few words are everywhere and most are rare.
+func vocabulary() []string {
+	onsets := []string{"b", "br", "c", "ch", "d", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pl", "qu", "r", "s", "sh", "st", "t", "tr", "v", "w", "z"}
+	vowels := []string{"a", "e", "i", "o", "u", "ai", "ea", "oo"}
+	codas := []string{"", "n", "r", "s", "t", "ck", "nd", "ll", "m", "x"}
+	var syll []string
+	for _, o := range onsets {
+		for _, v := range vowels {
+			for _, c := range codas {
+				syll = append(syll, o+v+c)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	words := make([]string, 0, vocabularySize)
+	for i := uint64(1); len(words) < vocabularySize; i++ {
+		x := i * 0x9E3779B97F4A7C15 // a fixed walk through syllable triples
+		w := syll[x%uint64(len(syll))]
+		if n := (x >> 20) % 3; n >= 1 {
+			w += syll[(x>>24)%uint64(len(syll))]
+			if n == 2 {
+				w += syll[(x>>40)%uint64(len(syll))]
+			}
+		}
+		if len(w) >= 3 && !seen[w] {
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	return words
+}

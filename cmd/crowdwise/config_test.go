@@ -22,7 +22,7 @@ func TestConfigDefaults(t *testing.T) {
 	if len(cfg.SessionSecret) < 32 {
 		t.Errorf("development must generate a session secret, got %d bytes", len(cfg.SessionSecret))
 	}
-	if cfg.DBStatementTimeout != 30*time.Second || cfg.DBMaxOpenConns != 20 || cfg.MaxBodyBytes != 1<<20 {
+	if cfg.DBStatementTimeout != 30*time.Second || cfg.DBMaxOpenConns != 20 || cfg.DBMaxIdleConns != 20 || cfg.MaxBodyBytes != 1<<20 {
 		t.Errorf("pool defaults: %+v", cfg)
 	}
 	if cfg.TrustedProxies != nil || cfg.DevLogin || cfg.MetricsToken != "" {
@@ -33,14 +33,14 @@ func TestConfigDefaults(t *testing.T) {
 		"DATABASE_URL": "postgresql://u@db/x", "CROWDWISE_ENV": "production",
 		"SESSION_SECRET": strings.Repeat("k", 40), "BASE_URL": "https://ideas.example.com/",
 		"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7", "LOG_LEVEL": "debug", "DB_STATEMENT_TIMEOUT": "5s",
-		"METRICS_TOKEN": "0123456789abcdef0123",
+		"METRICS_TOKEN": "0123456789abcdef0123", "DB_MAX_OPEN_CONNS": "50",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.BaseURL.String() != "https://ideas.example.com" || len(cfg.TrustedProxies) != 2 ||
 		cfg.TrustedProxies[1].String() != "192.168.1.7/32" || cfg.LogFormat != "json" || cfg.DBStatementTimeout != 5*time.Second ||
-		cfg.MetricsToken != "0123456789abcdef0123" {
+		cfg.MetricsToken != "0123456789abcdef0123" || cfg.DBMaxIdleConns != 50 {
 		t.Errorf("parsed: %+v", cfg)
 	}
 }
@@ -66,6 +66,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"TRUSTED_PROXIES", "proxy.local", nil},
 		{"DB_MAX_OPEN_CONNS", "0", nil},
 		{"DB_MAX_OPEN_CONNS", "many", nil},
+		{"DB_MAX_IDLE_CONNS", "-1", nil},
 		{"DB_STATEMENT_TIMEOUT", "10", nil},
 		{"DB_STATEMENT_TIMEOUT", "-1s", nil},
 		{"CROWDWISE_MAX_BODY_BYTES", "10", nil},

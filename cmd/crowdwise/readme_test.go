@@ -45,3 +45,43 @@ func TestReadmePointsInsideTheRepository(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeNamesEveryVariable: every environment variable the program
+// reads (a quoted NAME_LIKE_THIS in cmd/crowdwise) is in the README's
+// configuration table, so no setting is a secret of the source.
+func TestReadmeNamesEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder // the README's table rows
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| ") {
+			table.WriteString(line + "\n")
+		}
+	}
+	seen := 0
+	name := regexp.MustCompile(`"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range name.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !strings.Contains(table.String(), "`"+m[1]+"`") {
+				t.Errorf("%s reads %s, which the README's configuration table does not list", f, m[1])
+			}
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("found only %d variable names; is the pattern right?", seen)
+	}
+}

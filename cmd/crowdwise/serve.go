@@ -122,6 +122,7 @@ func (s *server) startJobWorker() {
 		},
 		Logger:          s.log.With("component", "jobs"),
 		CRMSyncInterval: s.cfg.CRM.SyncInterval,
+		Outbound:        outbound.New(s.cfg.Outbound),
 		Backlog:         models.BacklogConfig{Trackers: s.trackers, FX: s.cfg.FX, PollInterval: s.cfg.Backlog.PollInterval},
 	}
 	crm, err := s.cfg.CRM.clients(s.cfg.Outbound)

@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
+)
+
+// pageCache keeps the rendered pages anonymous visitors get for a moment
+// (the home page's lists), so a crowd reading the same list costs one query
+// and one template run per second, not one per visitor.
+//
+// What differs between anonymous visitors is only their CSRF token (each
+// has their own `csrf` cookie): a cached body holds nonce in its place and
+// every response gets the visitor's own token written in. The nonce is
+// random per process, so no text a member wrote can name it.
+//
+// Across processes the cache is only ever ttl old: every replica keeps its
+// own and none is told of another's writes. Within a process any write
+// (an unsafe request, whatever its result) forgets everything at once, so
+// whoever wrote through this process reads it back.
+type pageCache struct {
+	ttl   time.Duration
+	max   int
+	now   func() time.Time
+	nonce []byte
+	// gen counts writes; an entry rendered before a write began is stale.
+	gen   atomic.Uint64
+	mu    sync.Mutex
+	items map[string]cachedPage
+	group singleflight.Group
+}
+
+type cachedPage struct {
+	body []byte
+	gen  uint64
+	at   time.Time
+}
+
+func newPageCache(ttl time.Duration, max int) *pageCache {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return &pageCache{ttl: ttl, max: max, now: time.Now, nonce: []byte("csrf-" + hex.EncodeToString(b)), items: map[string]cachedPage{}}
+}
+
+// get returns the cached body for key, if fresh.
+func (pc *pageCache) get(key string, now time.Time) ([]byte, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	e, ok := pc.items[key]
+	if !ok || e.gen != pc.gen.Load() || now.Sub(e.at) >= pc.ttl {
+		return nil, false
+	}
+	return e.body, true
+}
+
+// put stores body rendered at gen; when full it first drops stale entries
+// and, if none are, stores nothing (odd query strings cannot grow it).
+func (pc *pageCache) put(key string, body []byte, gen uint64, now time.Time) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if len(pc.items) >= pc.max {
+		for k, e := range pc.items {
+			if e.gen != pc.gen.Load() || now.Sub(e.at) >= pc.ttl {
+				delete(pc.items, k)
+			}
+		}
+		if len(pc.items) >= pc.max {
+			return
+		}
+	}
+	pc.items[key] = cachedPage{body: body, gen: gen, at: now}
+}
+
+// page serves key from the cache or renders it once for everyone asking
+// at the same moment. render gets the nonce to use as the CSRF token and
+// returns the page and its status; only a 200 is shared. The visitor's
+// token replaces the nonce in what comes back. ok is false when a waiter
+// must render its own page (the one rendered was not shareable).
+func (pc *pageCache) page(key, token string, render func(csrf string) ([]byte, int, error)) (body []byte, status int, ok bool, err error) {
+	if pc.ttl < 0 {
+		return nil, 0, false, nil
+	}
+	now := pc.now()
+	body, ok = pc.get(key, now)
+	status = http.StatusOK
+	if !ok {
+		type result struct {
+			body   []byte
+			status int
+		}
+		leader := false
+		v, err, _ := pc.group.Do(key, func() (any, error) {
+			leader = true
+			gen := pc.gen.Load()
+			b, status, err := render(string(pc.nonce))
+			if err == nil && status == http.StatusOK {
+				pc.put(key, b, gen, now)
+			}
+			return result{b, status}, err
+		})
+		if err != nil {
+			return nil, 0, leader, err
+		}
+		r := v.(result)
+		if r.status != http.StatusOK && !leader {
+			return nil, 0, false, nil
+		}
+		body, status = r.body, r.status
+	}
+	return bytes.ReplaceAll(body, pc.nonce, []byte(token)), status, true, nil
+}
+
+// forgetOnWrite drops every cached page when an unsafe request ends, so
+// a write through this process shows at once on its pages.
+func (pc *pageCache) forgetOnWrite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if safeMethod(c.Request().Method) {
+			return next(c)
+		}
+		defer pc.gen.Add(1)
+		return next(c)
+	}
+}
