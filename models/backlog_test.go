@@ -233,3 +233,32 @@ func TestPromoteRulesAndMergeMovesItems(t *testing.T) {
 		t.Fatalf("target kept %d items after unmerge", len(items))
 	}
 }
+
+func TestBoardMovesRecordOutboundEvents(t *testing.T) {
+	e := newBacklogEnv(t)
+	admin := notifyUser(t, e.db, "Ada")
+	e.db.Model(admin).Update("role", models.RoleAdmin)
+	admin.Role = models.RoleAdmin
+	u, events := "http://127.0.0.1:8999/hook", []string{"idea.promoted", "idea.status_changed"}
+	if _, _, err := models.CreateWebhook(ctx, e.db, admin, allowPrivate, models.WebhookInput{URL: &u, Events: &events}); err != nil {
+		t.Fatal(err)
+	}
+	item, err := models.Promote(ctx, e.db, nil, e.pm, e.idea.ID, models.PromoteInput{Provider: models.ProviderInternal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.MoveCard(ctx, e.db, e.pm, item.ID, models.ColumnDone); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	e.db.Raw(`SELECT type FROM webhook_events ORDER BY created_at, type`).Scan(&got)
+	want := "idea.promoted,idea.status_changed,idea.status_changed" // promoted (→ planned), then → shipped
+	if strings.Join(got, ",") != want {
+		t.Fatalf("events = %v, want %s", got, want)
+	}
+	var body string
+	e.db.Raw(`SELECT body FROM webhook_events WHERE type = 'idea.status_changed' ORDER BY created_at DESC LIMIT 1`).Scan(&body)
+	if !strings.Contains(body, `"to":"shipped"`) || strings.Contains(body, "Built-in board") {
+		t.Errorf("status event body = %s", body)
+	}
+}
