@@ -71,7 +71,7 @@ build:
 ## test: unit, integration (real PostgreSQL) and browser end-to-end tests, with the race detector
 test: deps-pg deps-chromium
 	@bash -c "$$PG_CLUSTER" pg start '$(PG_TEST_DIR)' $(PG_TEST_PORT) fresh
-	@rc=0; TEST_DATABASE_URL='$(TEST_DATABASE_URL)' ARTIFACTS_DIR='$(CURDIR)/artifacts' go test -race -count=1 -timeout 20m ./... || rc=$$?; \
+	@rc=0; TEST_DATABASE_URL='$(TEST_DATABASE_URL)' ARTIFACTS_DIR='$(CURDIR)/artifacts' go test -race -count=1 -timeout 40m ./... || rc=$$?; \
 	  bash -c "$$PG_CLUSTER" pg stop '$(PG_TEST_DIR)' $(PG_TEST_PORT) fresh; exit $$rc
 
 ## lint: go vet and staticcheck
