@@ -19,11 +19,18 @@ type insightsCache struct {
 	ttl     time.Duration
 	max     int
 	now     func() time.Time
-	entries map[string]*models.Insights
+	entries map[string]insightsEntry
+}
+
+// insightsEntry is computed insights and when this process loaded them
+// (their ComputedAt may be older: a snapshot's time).
+type insightsEntry struct {
+	in     *models.Insights
+	loaded time.Time
 }
 
 func newInsightsCache(ttl time.Duration, max int) *insightsCache {
-	return &insightsCache{ttl: ttl, max: max, now: time.Now, entries: map[string]*models.Insights{}}
+	return &insightsCache{ttl: ttl, max: max, now: time.Now, entries: map[string]insightsEntry{}}
 }
 
 func insightsKey(f models.InsightsFilter) string {
@@ -39,16 +46,15 @@ func insightsKey(f models.InsightsFilter) string {
 func (c *insightsCache) get(f models.InsightsFilter, load func() (*models.Insights, error)) (*models.Insights, error) {
 	key := insightsKey(f)
 	c.mu.Lock()
-	in, ok := c.entries[key]
+	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && c.now().Sub(in.ComputedAt) < c.ttl {
-		return in, nil
+	if ok && c.now().Sub(e.loaded) < c.ttl {
+		return e.in, nil
 	}
 	in, err := load()
 	if err != nil {
 		return nil, err
 	}
-	in.ComputedAt = c.now()
 	c.mu.Lock()
 	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
 		for k := range c.entries { // drop an arbitrary entry: cheap, and good enough for a cache this size
@@ -56,7 +62,7 @@ func (c *insightsCache) get(f models.InsightsFilter, load func() (*models.Insigh
 			break
 		}
 	}
-	c.entries[key] = in
+	c.entries[key] = insightsEntry{in: in, loaded: c.now()}
 	c.mu.Unlock()
 	return in, nil
 }

@@ -26,7 +26,9 @@ type Insights struct {
 }
 
 // LoadInsights computes the insights for a validated filter (product
-// managers and admins only). Each chart is one SQL aggregate.
+// managers and admins only). Each chart is one SQL aggregate. With a fresh
+// snapshot (RefreshInsights), demand comes from its rollup and the default
+// view's other charts from the snapshot itself; without one, all is live.
 func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f InsightsFilter) (*Insights, error) {
 	if !actor.HasRole(RoleProductManager) {
 		return nil, Forbidden("Only product managers and admins can see insights.")
@@ -50,7 +52,16 @@ func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f Insigh
 		if err := tx.Exec(`SET LOCAL work_mem = '64MB'`).Error; err != nil {
 			return err
 		}
-		var err error
+		snap, err := freshInsightsSnapshot(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if snap != nil {
+			// The rollup is as fresh as the snapshot: the page's time is
+			// that of its oldest numbers.
+			f.rollup = true
+			out.ComputedAt = snap.ComputedAt
+		}
 		if out.Gaps, err = currencyGaps(ctx, tx, fx); err != nil {
 			return err
 		}
@@ -60,6 +71,9 @@ func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f Insigh
 		out.Segments = segmentNames(out.TopARR)
 		if out.TopVotes, err = topByVotes(ctx, tx, fx, f); err != nil {
 			return err
+		}
+		if snap != nil && snap.isDefault(f) {
+			return snap.apply(out)
 		}
 		if out.Weekly, err = weeklyActivity(ctx, tx, f); err != nil {
 			return err

@@ -29,6 +29,9 @@ type InsightsFilter struct {
 	// Weeks is the first day (a Monday) of each week the weekly chart
 	// shows: the range's weeks, or the last 26 when it has no start.
 	Weeks []time.Time
+	// rollup: read demand from insights_idea_demand (fresh) instead of
+	// the idea_account_demand view.
+	rollup bool
 }
 
 const (
@@ -131,7 +134,11 @@ func (f InsightsFilter) ideaSet() (string, []any) {
 		sql += ` AND i.category_id = ?`
 		args = append(args, f.CategoryID)
 	}
-	if f.Segment != "" {
+	switch {
+	case f.Segment != "" && f.rollup:
+		sql += ` AND i.id IN (SELECT x.idea_id FROM insights_idea_demand x WHERE x.segment = ?)`
+		args = append(args, f.Segment)
+	case f.Segment != "":
 		// A semi-join the planner can hash (the view once for the segment's
 		// accounts), not an EXISTS it would evaluate per idea.
 		sql += ` AND i.id IN (SELECT d.idea_id FROM crm_accounts a JOIN idea_account_demand d ON d.account_id = a.id

@@ -41,25 +41,39 @@ const InsightsTop = 15
 // rateCTE is the reporting currency's rates as a table, from FX.SQLRates.
 const rateCTE = `rates AS (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS float8[])) AS r(code, rate))`
 
+// demandRows is the SQL of a subquery of the picked ideas' demand by
+// (idea, segment, currency): accounts, their members' votes and ARR in the
+// account's currency. It reads the rollup when f says so, else the view.
+// ARR is converted per row at read (one rounding per idea, segment and
+// currency), whichever the source, so both give the same numbers.
+func (f InsightsFilter) demandRows() string {
+	if f.rollup {
+		return `(SELECT x.idea_id, x.segment, x.currency, x.accounts, x.votes, x.arr_cents
+			FROM sel JOIN insights_idea_demand x ON x.idea_id = sel.id)`
+	}
+	return `(SELECT d.idea_id, a.segment, a.currency, count(*) AS accounts, sum(d.votes)::bigint AS votes, sum(a.arr_cents)::bigint AS arr_cents
+		FROM sel JOIN idea_account_demand d ON d.idea_id = sel.id JOIN crm_accounts a ON a.id = d.account_id
+		GROUP BY d.idea_id, a.segment, a.currency)`
+}
+
 // topByARR returns the top ideas by ARR at stake with their demand split by
-// segment, in one pass over idea_account_demand for the picked ideas.
+// segment, in one pass over the picked ideas' demand.
 func topByARR(ctx context.Context, db *gorm.DB, fx FX, f InsightsFilter) ([]IdeaSegments, error) {
 	codes, rates := fx.SQLRates()
 	sel, args := f.ideaSet()
 	segment := ""
 	if f.Segment != "" {
-		segment = ` WHERE a.segment = ?`
+		segment = ` WHERE x.segment = ?`
 	}
 	q := `WITH ` + rateCTE + `, ` + sel + `,
 	dem AS MATERIALIZED (
-		SELECT d.idea_id, d.votes, a.segment, round(a.arr_cents * r.rate)::bigint AS arr
-		FROM sel JOIN idea_account_demand d ON d.idea_id = sel.id
-		JOIN crm_accounts a ON a.id = d.account_id
-		LEFT JOIN rates r ON r.code = a.currency` + segment + `),
+		SELECT x.idea_id, x.segment, x.accounts, x.votes, round(x.arr_cents * r.rate)::bigint AS arr
+		FROM ` + f.demandRows() + ` x
+		LEFT JOIN rates r ON r.code = x.currency` + segment + `),
 	top AS (SELECT idea_id, sum(arr)::bigint AS total FROM dem GROUP BY idea_id
 		HAVING coalesce(sum(arr), 0) > 0 ORDER BY total DESC, idea_id DESC LIMIT ?)
 	SELECT top.idea_id, sel.title, sel.vote_count, top.total, dem.segment,
-		count(*) AS accounts, sum(dem.votes)::bigint AS votes, coalesce(sum(dem.arr), 0)::bigint AS arr
+		sum(dem.accounts)::bigint AS accounts, sum(dem.votes)::bigint AS votes, coalesce(sum(dem.arr), 0)::bigint AS arr
 	FROM top JOIN dem ON dem.idea_id = top.idea_id JOIN sel ON sel.id = top.idea_id
 	GROUP BY top.idea_id, sel.title, sel.vote_count, top.total, dem.segment
 	ORDER BY top.total DESC, top.idea_id DESC, dem.segment`
@@ -95,22 +109,27 @@ func topByARR(ctx context.Context, db *gorm.DB, fx FX, f InsightsFilter) ([]Idea
 
 // topByVotes returns the most voted ideas with their ARR at stake beside,
 // so loud and valuable can be compared. Demand is looked up for these ideas
-// only (a lateral lookup per idea, on the view's indexed branches).
+// only (a lateral lookup per idea, on the view's indexed branches or the
+// rollup's key).
 func topByVotes(ctx context.Context, db *gorm.DB, fx FX, f InsightsFilter) ([]InsightIdea, error) {
 	codes, rates := fx.SQLRates()
 	sel, args := f.ideaSet()
 	segment := ""
 	if f.Segment != "" {
-		segment = ` AND a.segment = ?`
+		segment = ` WHERE x.segment = ?`
+	}
+	src := `(SELECT a.segment, a.currency, count(*) AS accounts, sum(a.arr_cents)::bigint AS arr_cents
+		FROM idea_account_demand d JOIN crm_accounts a ON a.id = d.account_id
+		WHERE d.idea_id = top.id GROUP BY a.segment, a.currency)`
+	if f.rollup {
+		src = `(SELECT segment, currency, accounts, arr_cents FROM insights_idea_demand WHERE idea_id = top.id)`
 	}
 	q := `WITH ` + rateCTE + `, ` + sel + `,
 	top AS (SELECT id, title, vote_count FROM sel ORDER BY vote_count DESC, id DESC LIMIT ?)
 	SELECT top.id, top.title, top.vote_count AS votes, coalesce(dm.arr, 0) AS arr_cents, coalesce(dm.accounts, 0) AS accounts
 	FROM top LEFT JOIN LATERAL (
-		SELECT sum(round(a.arr_cents * r.rate))::bigint AS arr, count(*) AS accounts
-		FROM idea_account_demand d JOIN crm_accounts a ON a.id = d.account_id
-		LEFT JOIN rates r ON r.code = a.currency
-		WHERE d.idea_id = top.id` + segment + `) dm ON true
+		SELECT sum(round(x.arr_cents * r.rate))::bigint AS arr, sum(x.accounts)::bigint AS accounts
+		FROM ` + src + ` x LEFT JOIN rates r ON r.code = x.currency` + segment + `) dm ON true
 	ORDER BY top.vote_count DESC, top.id DESC`
 	all := append(append([]any{codes, rates}, args...), InsightsTop)
 	if f.Segment != "" {

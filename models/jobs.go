@@ -182,7 +182,7 @@ type Queue struct {
 
 // QueueOptions tunes a Queue beyond JobConfig.
 type QueueOptions struct {
-	// Periodic enqueues the daily digest and the CRM syncs (the elected leader among all
+	// Periodic enqueues the daily digest, the insights refresh and the CRM syncs (the elected leader among all
 	// processes does). Off for a queue that only drains, as in tests.
 	Periodic bool
 	// Workers is how many jobs one process runs at once (default 4).
@@ -210,6 +210,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &txWorker[crmSyncDueArgs]{db: db, cfg: &cfg, run: runCRMSyncDue})
 	river.AddWorker(workers, &webhookWorker{db: db, cfg: &cfg})
 	river.AddWorker(workers, &txWorker[webhookPruneArgs]{db: db, cfg: &cfg, run: runWebhookPrune})
+	river.AddWorker(workers, &insightsRefreshWorker{txWorker[insightsRefreshArgs]{db: db, cfg: &cfg, run: runInsightsRefresh}})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
@@ -225,7 +226,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if opts.Periodic {
-		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob(), webhookPrunePeriodicJob()}
+		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob(), webhookPrunePeriodicJob(), insightsRefreshPeriodicJob()}
 		if cfg.CRMSyncInterval > 0 && len(cfg.CRM) > 0 {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, crmSyncPeriodicJob(cfg.CRMSyncInterval))
 		}

@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+)
+
+// The insights page at scale: the leader's periodic job rebuilds, every
+// InsightsRefreshInterval, the per-idea demand rollup (insights_idea_demand)
+// and the default view's rate-independent numbers (insights_snapshot). While
+// they are fresh, the default view reads the snapshot and the rollup, and
+// filtered views read the rollup for their ARR charts; without a fresh
+// snapshot (a new install, a stopped queue) everything is computed live.
+
+// InsightsRefreshInterval is how often the periodic job rebuilds.
+const InsightsRefreshInterval = 5 * time.Minute
+
+// insightsFreshFor is how old a snapshot may be and still be served: a few
+// missed runs, not a stopped queue.
+const insightsFreshFor = 3 * InsightsRefreshInterval
+
+// insightsSnapshotData is the default view's numbers that need no
+// exchange rate.
+type insightsSnapshotData struct {
+	Weekly        []WeekActivity
+	Concentration Concentration
+	Statuses      []StatusCount
+	Cycle         CycleTimes
+}
+
+type insightsSnapshot struct {
+	Day        time.Time
+	ComputedAt time.Time
+	Data       string
+}
+
+// freshInsightsSnapshot is the snapshot if it is fresh, or nil.
+func freshInsightsSnapshot(ctx context.Context, tx *gorm.DB) (*insightsSnapshot, error) {
+	var rows []insightsSnapshot
+	err := tx.WithContext(ctx).Raw(`SELECT day, computed_at, data::text AS data FROM insights_snapshot
+		WHERE computed_at > now() - make_interval(secs => ?)`, insightsFreshFor.Seconds()).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+// isDefault says whether f is the page without filters on the snapshot's day.
+func (s *insightsSnapshot) isDefault(f InsightsFilter) bool {
+	day := time.Date(s.Day.Year(), s.Day.Month(), s.Day.Day(), 0, 0, 0, 0, time.UTC)
+	return f.From == nil && f.CategoryID == 0 && f.Segment == "" && f.To.Equal(day.AddDate(0, 0, 1))
+}
+
+// RefreshInsights rebuilds the demand rollup and the default view's
+// snapshot as of now, in tx (the job's transaction: readers see the old
+// numbers until it commits).
+func RefreshInsights(ctx context.Context, tx *gorm.DB, now time.Time) error {
+	tx = tx.WithContext(ctx)
+	for _, s := range []string{`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
+		`DELETE FROM insights_idea_demand`,
+		`INSERT INTO insights_idea_demand (idea_id, segment, currency, accounts, votes, arr_cents)
+		SELECT d.idea_id, a.segment, a.currency, count(*), sum(d.votes), sum(a.arr_cents)
+		FROM idea_account_demand d JOIN crm_accounts a ON a.id = d.account_id
+		GROUP BY d.idea_id, a.segment, a.currency`} {
+		if err := tx.Exec(s).Error; err != nil {
+			return err
+		}
+	}
+	f, err := ParseInsightsQuery(ctx, tx, InsightsQuery{}, now)
+	if err != nil {
+		return err
+	}
+	var d insightsSnapshotData
+	if d.Weekly, err = weeklyActivity(ctx, tx, f); err != nil {
+		return err
+	}
+	if d.Concentration, err = concentration(ctx, tx, f); err != nil {
+		return err
+	}
+	if d.Statuses, err = statusCounts(ctx, tx, f); err != nil {
+		return err
+	}
+	if d.Cycle, err = cycleTimes(ctx, tx, f); err != nil {
+		return err
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO insights_snapshot (id, day, computed_at, data) VALUES (true, ?, now(), CAST(? AS jsonb))
+		ON CONFLICT (id) DO UPDATE SET day = EXCLUDED.day, computed_at = EXCLUDED.computed_at, data = EXCLUDED.data`,
+		f.To.AddDate(0, 0, -1).Format(time.DateOnly), string(data)).Error
+}
+
+// applySnapshot fills out's rate-independent charts from s.
+func (s *insightsSnapshot) apply(out *Insights) error {
+	var d insightsSnapshotData
+	if err := json.Unmarshal([]byte(s.Data), &d); err != nil {
+		return errors.Join(errors.New("insights snapshot"), err)
+	}
+	out.Weekly, out.Concentration, out.Statuses, out.Cycle = d.Weekly, d.Concentration, d.Statuses, d.Cycle
+	return nil
+}
+
+// The periodic job that runs RefreshInsights.
+const jobInsightsRefresh = "insights_refresh"
+
+type insightsRefreshArgs struct{}
+
+func (insightsRefreshArgs) Kind() string { return jobInsightsRefresh }
+
+func runInsightsRefresh(ctx context.Context, tx *gorm.DB, _ *JobConfig, _ insightsRefreshArgs) error {
+	return RefreshInsights(ctx, tx, time.Now())
+}
+
+// insightsRefreshWorker may take longer than a mail job: at a million ideas
+// the rebuild aggregates every vote.
+type insightsRefreshWorker struct {
+	txWorker[insightsRefreshArgs]
+}
+
+func (*insightsRefreshWorker) Timeout(*river.Job[insightsRefreshArgs]) time.Duration {
+	return 10 * time.Minute
+}
+
+func insightsRefreshPeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(InsightsRefreshInterval), func() (river.JobArgs, *river.InsertOpts) {
+		return insightsRefreshArgs{}, nil
+	}, &river.PeriodicJobOpts{ID: jobInsightsRefresh, RunOnStart: true}) // a new leader refreshes at once
+}
+
+// QueueInsightsRefresh queues a rebuild in tx, as the periodic job does.
+func QueueInsightsRefresh(ctx context.Context, tx *gorm.DB) error {
+	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: insightsRefreshArgs{}}})
+}
