@@ -56,24 +56,35 @@ func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f Insigh
 		if err != nil {
 			return err
 		}
+		var fromSnap *insightsSnapshotData
 		if snap != nil {
 			// The rollup is as fresh as the snapshot: the page's time is
 			// that of its oldest numbers.
 			f.rollup = true
 			out.ComputedAt = snap.ComputedAt
+			if snap.isDefault(f) {
+				d, err := snap.data()
+				if err != nil {
+					return err
+				}
+				fromSnap = &d
+			}
 		}
 		if out.Gaps, err = currencyGaps(ctx, tx, fx); err != nil {
 			return err
 		}
-		if out.TopARR, err = topByARR(ctx, tx, fx, f); err != nil {
+		if fromSnap != nil && fromSnap.FXKey == fx.key() {
+			out.TopARR = fromSnap.TopARR
+		} else if out.TopARR, err = topByARR(ctx, tx, fx, f); err != nil {
 			return err
 		}
 		out.Segments = segmentNames(out.TopARR)
 		if out.TopVotes, err = topByVotes(ctx, tx, fx, f); err != nil {
 			return err
 		}
-		if snap != nil && snap.isDefault(f) {
-			return snap.apply(out)
+		if fromSnap != nil {
+			out.Weekly, out.Concentration, out.Statuses, out.Cycle = fromSnap.Weekly, fromSnap.Concentration, fromSnap.Statuses, fromSnap.Cycle
+			return nil
 		}
 		if out.Weekly, err = weeklyActivity(ctx, tx, f); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,6 +28,10 @@ const insightsFreshFor = 3 * InsightsRefreshInterval
 // insightsSnapshotData is the default view's numbers that need no
 // exchange rate.
 type insightsSnapshotData struct {
+	// TopARR is ranked and converted with the rates FXKey names; a page
+	// with other rates ranks from the rollup.
+	FXKey         string
+	TopARR        []IdeaSegments
 	Weekly        []WeekActivity
 	Concentration Concentration
 	Statuses      []StatusCount
@@ -59,7 +64,10 @@ func (s *insightsSnapshot) isDefault(f InsightsFilter) bool {
 // RefreshInsights rebuilds the demand rollup and the default view's
 // snapshot as of now, in tx (the job's transaction: readers see the old
 // numbers until it commits).
-func RefreshInsights(ctx context.Context, tx *gorm.DB, now time.Time) error {
+func RefreshInsights(ctx context.Context, tx *gorm.DB, fx FX, now time.Time) error {
+	if fx.Currency == "" {
+		fx.Currency = "USD" // as ParseFX defaults
+	}
 	tx = tx.WithContext(ctx)
 	for _, s := range []string{`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
 		`DELETE FROM insights_idea_demand`,
@@ -75,7 +83,11 @@ func RefreshInsights(ctx context.Context, tx *gorm.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var d insightsSnapshotData
+	d := insightsSnapshotData{FXKey: fx.key()}
+	f.rollup = true // just rebuilt, in this transaction
+	if d.TopARR, err = topByARR(ctx, tx, fx, f); err != nil {
+		return err
+	}
 	if d.Weekly, err = weeklyActivity(ctx, tx, f); err != nil {
 		return err
 	}
@@ -97,14 +109,12 @@ func RefreshInsights(ctx context.Context, tx *gorm.DB, now time.Time) error {
 		f.To.AddDate(0, 0, -1).Format(time.DateOnly), string(data)).Error
 }
 
-// applySnapshot fills out's rate-independent charts from s.
-func (s *insightsSnapshot) apply(out *Insights) error {
+func (s *insightsSnapshot) data() (insightsSnapshotData, error) {
 	var d insightsSnapshotData
 	if err := json.Unmarshal([]byte(s.Data), &d); err != nil {
-		return errors.Join(errors.New("insights snapshot"), err)
+		return d, errors.Join(errors.New("insights snapshot"), err)
 	}
-	out.Weekly, out.Concentration, out.Statuses, out.Cycle = d.Weekly, d.Concentration, d.Statuses, d.Cycle
-	return nil
+	return d, nil
 }
 
 // The periodic job that runs RefreshInsights.
@@ -114,8 +124,8 @@ type insightsRefreshArgs struct{}
 
 func (insightsRefreshArgs) Kind() string { return jobInsightsRefresh }
 
-func runInsightsRefresh(ctx context.Context, tx *gorm.DB, _ *JobConfig, _ insightsRefreshArgs) error {
-	return RefreshInsights(ctx, tx, time.Now())
+func runInsightsRefresh(ctx context.Context, tx *gorm.DB, cfg *JobConfig, _ insightsRefreshArgs) error {
+	return RefreshInsights(ctx, tx, cfg.FX, time.Now())
 }
 
 // insightsRefreshWorker may take longer than a mail job: at a million ideas
@@ -137,4 +147,10 @@ func insightsRefreshPeriodicJob() *river.PeriodicJob {
 // QueueInsightsRefresh queues a rebuild in tx, as the periodic job does.
 func QueueInsightsRefresh(ctx context.Context, tx *gorm.DB) error {
 	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: insightsRefreshArgs{}}})
+}
+
+// key names the reporting currency and rates, for comparing two FX.
+func (fx FX) key() string {
+	codes, rates := fx.SQLRates()
+	return fmt.Sprintf("%v%s", codes, rates)
 }

@@ -99,6 +99,9 @@ type JobConfig struct {
 	// CRMSyncInterval is how often the leader queues a sync of each CRM
 	// (0: only on demand).
 	CRMSyncInterval time.Duration
+	// FX is the reporting currency the insights snapshot ranks ideas by ARR
+	// in (a page with other rates ranks from the rollup instead).
+	FX FX
 }
 
 func (c *JobConfig) defaults() {

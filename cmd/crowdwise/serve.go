@@ -124,6 +124,7 @@ func (s *server) startJobWorker() {
 		CRMSyncInterval: s.cfg.CRM.SyncInterval,
 		Outbound:        outbound.New(s.cfg.Outbound),
 		Backlog:         models.BacklogConfig{Trackers: s.trackers, FX: s.cfg.FX, PollInterval: s.cfg.Backlog.PollInterval},
+		FX:              s.cfg.FX,
 	}
 	crm, err := s.cfg.CRM.clients(s.cfg.Outbound)
 	if err != nil {
