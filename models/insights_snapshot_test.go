@@ -1,0 +1,154 @@
+package models_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// insightsJSON is in without its computation time, for comparing two
+// computations' numbers.
+func insightsJSON(t *testing.T, in *models.Insights) string {
+	t.Helper()
+	c := *in
+	c.ComputedAt = time.Time{}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (f *insightsFixture) loadFX(t *testing.T, q models.InsightsQuery, fx models.FX) *models.Insights {
+	t.Helper()
+	filter, err := models.ParseInsightsQuery(ctx, f.db, q, insightsNow)
+	if err != nil {
+		t.Fatalf("filter %+v: %v", q, err)
+	}
+	in, err := models.LoadInsights(ctx, f.db, f.pm, fx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func (f *insightsFixture) refresh(t *testing.T, fx models.FX) {
+	t.Helper()
+	if err := f.db.Transaction(func(tx *gorm.DB) error { return models.RefreshInsights(ctx, tx, fx, insightsNow) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The snapshot and its rollup give exactly the live numbers: the default
+// view, each filter, and rates other than the snapshot's (which rank from
+// the rollup, converted at read).
+func TestInsightsSnapshotMatchesLiveComputation(t *testing.T) {
+	f := newInsightsFixture(t)
+	otherRates := models.FX{Currency: "USD", Rates: map[string]float64{"EUR": 3, "JPY": 0.0067}}
+	queries := []models.InsightsQuery{{}, {Segment: "Enterprise"}, {Segment: "SMB"}, {Category: "other"}, {From: "2026-06-01", To: "2026-06-10"}}
+	live := map[models.InsightsQuery]string{}
+	liveOther := insightsJSON(t, f.loadFX(t, models.InsightsQuery{}, otherRates))
+	for _, q := range queries {
+		live[q] = insightsJSON(t, f.load(t, q))
+	}
+	f.refresh(t, f.fx)
+	var computed time.Time
+	if err := f.db.Raw(`SELECT computed_at FROM insights_snapshot`).Scan(&computed).Error; err != nil || computed.IsZero() {
+		t.Fatalf("no snapshot after the refresh (%v)", err)
+	}
+	for _, q := range queries {
+		in := f.load(t, q)
+		if got := insightsJSON(t, in); got != live[q] {
+			t.Errorf("filter %+v from the snapshot:\n%s\nlive:\n%s", q, got, live[q])
+		}
+		if !in.ComputedAt.Equal(computed) {
+			t.Errorf("filter %+v says computed %v, the snapshot was %v", q, in.ComputedAt, computed)
+		}
+	}
+	if got := insightsJSON(t, f.loadFX(t, models.InsightsQuery{}, otherRates)); got != liveOther {
+		t.Errorf("other rates from the snapshot:\n%s\nlive:\n%s", got, liveOther)
+	}
+}
+
+// While a snapshot is fresh the default view serves it and never
+// aggregates the raw rows: activity after the refresh shows only after the
+// next one; a snapshot gone stale is not served.
+func TestInsightsDefaultViewReadsTheSnapshotNotTheRawRows(t *testing.T) {
+	f := newInsightsFixture(t)
+	f.refresh(t, f.fx)
+	before := insightsJSON(t, f.load(t, models.InsightsQuery{}))
+	for _, sql := range []string{
+		`INSERT INTO votes (idea_id, user_id, created_at) SELECT ?, id, '2026-06-16' FROM users WHERE name = 'dan'`,
+		`INSERT INTO idea_accounts (idea_id, account_id) SELECT ?, id FROM crm_accounts WHERE name = 'Beta'`,
+		`INSERT INTO comments (idea_id, author_id, body, body_html, created_at) SELECT ?, id, 'Late', '<p>Late</p>', '2026-06-16' FROM users WHERE name = 'eve'`,
+	} {
+		if err := f.db.Exec(sql, f.export).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := insightsJSON(t, f.load(t, models.InsightsQuery{})); got != before {
+		t.Errorf("the default view changed with a fresh snapshot (raw rows read):\n%s\nbefore:\n%s", got, before)
+	}
+	f.refresh(t, f.fx)
+	after := f.load(t, models.InsightsQuery{})
+	if insightsJSON(t, after) == before {
+		t.Fatal("a new refresh did not pick up the new activity")
+	}
+	if w := after.Weekly[len(after.Weekly)-1]; w.Votes != 1 || w.Comments != 2 {
+		t.Errorf("this week after the refresh = %+v, want 1 vote and 2 comments", w)
+	}
+	if err := f.db.Exec(`UPDATE insights_snapshot SET computed_at = now() - interval '1 hour'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Exec(`DELETE FROM votes WHERE created_at = '2026-06-16'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if w := f.load(t, models.InsightsQuery{}).Weekly; w[len(w)-1].Votes != 0 {
+		t.Errorf("a stale snapshot was served: this week has %d votes, want 0", w[len(w)-1].Votes)
+	}
+}
+
+// The periodic job's kind runs through the queue and leaves a snapshot of
+// today that serves today's default view with the live numbers.
+func TestInsightsRefreshJobRunsThroughTheQueue(t *testing.T) {
+	f := newInsightsFixture(t)
+	now := time.Now()
+	filter, err := models.ParseInsightsQuery(ctx, f.db, models.InsightsQuery{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := models.LoadInsights(ctx, f.db, f.pm, f.fx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Transaction(func(tx *gorm.DB) error { return models.QueueInsightsRefresh(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RunDueJobs(ctx, f.db, models.JobConfig{FX: f.fx}); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Day        time.Time
+		ComputedAt time.Time
+	}
+	if err := f.db.Raw(`SELECT day, computed_at FROM insights_snapshot`).Scan(&snap).Error; err != nil {
+		t.Fatal(err)
+	}
+	if snap.Day.Format(time.DateOnly) != now.UTC().Format(time.DateOnly) {
+		t.Fatalf("snapshot day %v, want today %s", snap.Day, now.UTC().Format(time.DateOnly))
+	}
+	served, err := models.LoadInsights(ctx, f.db, f.pm, f.fx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !served.ComputedAt.Equal(snap.ComputedAt) {
+		t.Errorf("served numbers computed %v, not the job's %v", served.ComputedAt, snap.ComputedAt)
+	}
+	if got, want := insightsJSON(t, served), insightsJSON(t, live); got != want {
+		t.Errorf("the job's snapshot:\n%s\nlive:\n%s", got, want)
+	}
+}
