@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/models"
 )
@@ -197,5 +201,37 @@ func TestInsightsAccess(t *testing.T) {
 		if got := strings.Contains(body, `href="/staff/insights"`); got != (who == "pm") {
 			t.Errorf("%s sees the Insights link: %v", who, got)
 		}
+	}
+}
+
+// With a fresh snapshot from the periodic job, the default view shows the
+// snapshot's numbers and time, not an aggregate of the rows as they are now.
+func TestInsightsPageServesTheSnapshotWhenFresh(t *testing.T) {
+	app := newInsightsApp(t)
+	if err := app.db.Transaction(func(tx *gorm.DB) error { return models.QueueInsightsRefresh(context.Background(), tx) }); err != nil {
+		t.Fatal(err)
+	}
+	app.runJobs(t)
+	// After the snapshot: Acme also asks for the loud idea.
+	if err := app.db.Exec(`INSERT INTO idea_accounts (idea_id, account_id) SELECT ?, id FROM crm_accounts WHERE name = 'Acme'`, app.loud.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	var computed time.Time
+	if err := app.db.Raw(`SELECT computed_at FROM insights_snapshot`).Scan(&computed).Error; err != nil {
+		t.Fatal(err)
+	}
+	_, body := do(t, app.pm, "GET", app.srv.URL+"/staff/insights?format=csv&chart=top_arr", nil)
+	if rows := strings.Count(strings.TrimSpace(body), "\n"); rows != 1 || strings.Contains(body, "Loud idea") {
+		t.Errorf("the default view aggregated the rows as they are now, not the snapshot:\n%s", body)
+	}
+	_, body = do(t, app.pm, "GET", app.srv.URL+"/staff/insights", nil)
+	if want := "computed " + computed.UTC().Format("2006-01-02 15:04") + " UTC"; !strings.Contains(body, want) {
+		t.Errorf("page lacks %q", want)
+	}
+	// A filtered view computes from the rows (its ARR from the snapshot's
+	// rollup): the new link is not in it yet either.
+	_, body = do(t, app.pm, "GET", app.srv.URL+"/staff/insights?format=csv&chart=top_arr&segment=Enterprise", nil)
+	if strings.Contains(body, "Loud idea") {
+		t.Errorf("the segment view mixed a demand newer than the snapshot:\n%s", body)
 	}
 }
