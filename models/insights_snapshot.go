@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 )
 
@@ -140,13 +141,23 @@ func (*insightsRefreshWorker) Timeout(*river.Job[insightsRefreshArgs]) time.Dura
 
 func insightsRefreshPeriodicJob() *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(InsightsRefreshInterval), func() (river.JobArgs, *river.InsertOpts) {
-		return insightsRefreshArgs{}, nil
+		return insightsRefreshArgs{}, insightsRefreshOpts()
 	}, &river.PeriodicJobOpts{ID: jobInsightsRefresh, RunOnStart: true}) // a new leader refreshes at once
 }
 
 // QueueInsightsRefresh queues a rebuild in tx, as the periodic job does.
 func QueueInsightsRefresh(ctx context.Context, tx *gorm.DB) error {
-	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: insightsRefreshArgs{}}})
+	return insertJobs(ctx, tx, []river.InsertManyParams{{Args: insightsRefreshArgs{}, InsertOpts: insightsRefreshOpts()}})
+}
+
+// insightsRefreshOpts keeps to one rebuild queued or running at a time: at
+// a large size a rebuild can outlast the interval, and two at once would
+// only compete for the same rows. Finished ones do not count.
+func insightsRefreshOpts() *river.InsertOpts {
+	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}}
 }
 
 // key names the reporting currency and rates, for comparing two FX.
