@@ -129,8 +129,14 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		return
 	}
 	// The client went away mid-request: nothing failed on our side, so it
-	// is logged and counted as 499 (as nginx does), not as a 500.
-	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+	// is logged and counted as 499 (as nginx does), not as a 500. The
+	// error may not say so: the driver drops a connection whose query was
+	// cancelled and reports "bad connection", or a transaction is gone.
+	if c.Request().Context().Err() != nil {
+		if !errors.Is(err, context.Canceled) {
+			h.log.InfoContext(c.Request().Context(), "client gone; request abandoned", "error", err.Error(),
+				"path", c.Request().URL.Path)
+		}
 		c.Response().WriteHeader(statusClientClosed)
 		return
 	}

@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -239,37 +241,46 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 	}
 }
 
-// A request the client abandons is recorded as 499, not as a server error.
+// A request the client abandons is recorded as 499, not as a server error,
+// whatever error the abandoned work ends with: a cancelled query, or the
+// driver's "bad connection" for the connection it dropped mid-query.
 func TestAbandonedRequestIs499(t *testing.T) {
 	app := newTestApp(t)
-	entered := make(chan struct{})
-	app.h.echo.GET("/slowdb", func(c echo.Context) error {
-		close(entered)
-		<-c.Request().Context().Done()
-		return app.db.WithContext(c.Request().Context()).Exec("SELECT pg_sleep(5)").Error
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", app.srv.URL+"/slowdb", nil)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if res, err := http.DefaultClient.Do(req); err == nil {
-			res.Body.Close()
+	for route, fail := range map[string]func(c echo.Context) error{
+		"/slowdb": func(c echo.Context) error {
+			return app.db.WithContext(c.Request().Context()).Exec("SELECT pg_sleep(5)").Error
+		},
+		"/badconn": func(echo.Context) error { return fmt.Errorf("query: %w", driver.ErrBadConn) },
+	} {
+		entered := make(chan struct{})
+		app.h.echo.GET(route, func(c echo.Context) error {
+			close(entered)
+			<-c.Request().Context().Done()
+			return fail(c)
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", app.srv.URL+route, nil)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+			}
+		}()
+		<-entered
+		cancel()
+		<-done
+		// The handler may still be finishing; scrape until its request is counted.
+		for i := 0; ; i++ {
+			_, body := do(t, app.client(), "GET", app.srv.URL+"/metrics", nil)
+			if strings.Contains(body, `route="`+route+`",status="499"`) {
+				break
+			}
+			if strings.Contains(body, `route="`+route+`",status="500"`) || i > 1000 {
+				t.Fatalf("abandoned request not counted as 499:\n%s", grepLines(body, route))
+			}
+			runtime.Gosched()
 		}
-	}()
-	<-entered
-	cancel()
-	<-done
-	// The handler may still be finishing; scrape until its request is counted.
-	for i := 0; ; i++ {
-		_, body := do(t, app.client(), "GET", app.srv.URL+"/metrics", nil)
-		if strings.Contains(body, `route="/slowdb",status="499"`) {
-			break
-		}
-		if strings.Contains(body, `route="/slowdb",status="500"`) || i > 1000 {
-			t.Fatalf("abandoned request not counted as 499:\n%s", grepLines(body, "slowdb"))
-		}
-		runtime.Gosched()
 	}
 }
 
