@@ -36,6 +36,8 @@ type endpoint struct {
 	method string // for the report; a script decides the real methods
 	path   string
 	script string // wrk Lua script, "" for a plain GET of path
+	// headers go with every request wrk sends, e.g. a member's session.
+	headers []string
 	// probe sends what one visitor would and describes the answer; it
 	// returns the time one request took.
 	probe func(ctx context.Context, base string) (string, time.Duration, error)
@@ -135,9 +137,16 @@ func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, e
 		getEndpoint("search (worst case)", "/search?q="+url.QueryEscape(ds.SearchQuery)),
 		getEndpoint("similar (worst case)", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.SimilarTitle)),
 	)
-	if len(tokens) == 0 || len(ds.VoteIdeaIDs) == 0 {
+	if len(tokens) < 2 || len(ds.VoteIdeaIDs) == 0 {
 		return nil, fmt.Errorf("the dataset has no member sessions or open ideas to vote on")
 	}
+	// Signed in: a member's home page, and a product manager's (the first
+	// session's) CRM pages.
+	eps = append(eps,
+		sessionEndpoint("home top (member)", "/?sort=top", tokens[1]),
+		sessionEndpoint("staff insights (product manager)", "/staff/insights", tokens[0]),
+		sessionEndpoint("staff accounts by ARR (product manager)", "/staff/accounts?sort=arr", tokens[0]),
+	)
 	script := filepath.Join(cfg.work, "vote.lua")
 	if err := writeVoteScript(script, tokens, ds.VoteIdeaIDs, cfg.threads); err != nil {
 		return nil, err
@@ -167,6 +176,14 @@ func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, e
 	return eps, nil
 }
 
+// sessionEndpoint is a GET as the member whose session token is given.
+func sessionEndpoint(name, path, token string) endpoint {
+	return endpoint{name: name, method: http.MethodGet, path: path, headers: []string{"Cookie: session=" + token},
+		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
+			return probe(ctx, http.MethodGet, base+path, token, "127.0.0.1")
+		}}
+}
+
 func getEndpoint(name, path string) endpoint {
 	return endpoint{name: name, method: http.MethodGet, path: path,
 		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
@@ -184,8 +201,12 @@ func probe(ctx context.Context, method, u, token, ip string) (string, time.Durat
 	}
 	req.Header.Set("Accept-Encoding", "gzip")
 	if token != "" {
-		req.Header.Set("Cookie", "session="+token+"; csrf=bench")
-		req.Header.Set("X-CSRF-Token", "bench")
+		// Writes go by bearer token (no CSRF); pages read by session.
+		if method == http.MethodGet {
+			req.Header.Set("Cookie", "session="+token)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("X-Forwarded-For", ip)
@@ -246,7 +267,7 @@ func measure(ctx context.Context, srv *server, ep endpoint, cfg loadConfig) (end
 		warmArgs, runArgs = []string{"0"}, []string{"100000"}
 	}
 	if cfg.warmup > 0 {
-		if _, _, err := runWrk(ctx, u, cfg.warmup, cfg.threads, cfg.connections, ep.script, warmArgs...); err != nil {
+		if _, _, err := runWrk(ctx, u, cfg.warmup, cfg.threads, cfg.connections, ep.headers, ep.script, warmArgs...); err != nil {
 			return r, err
 		}
 	}
@@ -255,7 +276,7 @@ func measure(ctx context.Context, srv *server, ep endpoint, cfg loadConfig) (end
 		return r, err
 	}
 	logStart := srv.logSize()
-	w, _, err := runWrk(ctx, u, cfg.duration, cfg.threads, cfg.connections, ep.script, runArgs...)
+	w, _, err := runWrk(ctx, u, cfg.duration, cfg.threads, cfg.connections, ep.headers, ep.script, runArgs...)
 	if err != nil {
 		return r, err
 	}
@@ -315,11 +336,11 @@ func measureCeiling(ctx context.Context, base string, cfg loadConfig) (*ceilingR
 	}
 	defer c.stop()
 	if cfg.warmup > 0 {
-		if _, _, err := runWrk(ctx, c.base+"/", cfg.warmup, cfg.threads, cfg.connections, ""); err != nil {
+		if _, _, err := runWrk(ctx, c.base+"/", cfg.warmup, cfg.threads, cfg.connections, nil, ""); err != nil {
 			return nil, err
 		}
 	}
-	w, _, err := runWrk(ctx, c.base+"/", cfg.duration, cfg.threads, cfg.connections, "")
+	w, _, err := runWrk(ctx, c.base+"/", cfg.duration, cfg.threads, cfg.connections, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -385,12 +406,12 @@ func measureTwoProcesses(ctx context.Context, srv *server, endpoints []endpoint,
 				return nil, err
 			}
 			if cfg.warmup > 0 {
-				if _, _, err := runWrk(ctx, base+ep.path, cfg.warmup, cfg.threads, cfg.connections, ""); err != nil {
+				if _, _, err := runWrk(ctx, base+ep.path, cfg.warmup, cfg.threads, cfg.connections, ep.headers, ""); err != nil {
 					stop()
 					return nil, err
 				}
 			}
-			w, _, err := runWrk(ctx, base+ep.path, cfg.duration, cfg.threads, cfg.connections, "")
+			w, _, err := runWrk(ctx, base+ep.path, cfg.duration, cfg.threads, cfg.connections, ep.headers, "")
 			stop()
 			if err != nil {
 				return nil, err

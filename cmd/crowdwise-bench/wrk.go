@@ -26,7 +26,7 @@ type wrkResult struct {
 // runWrk loads url for d. A script, when given, builds every request
 // (scriptArgs reach its init()); otherwise each request is a plain GET.
 // Every request asks for gzip, as browsers do, so compression is measured.
-func runWrk(ctx context.Context, url string, d time.Duration, threads, conns int, script string, scriptArgs ...string) (*wrkResult, string, error) {
+func runWrk(ctx context.Context, url string, d time.Duration, threads, conns int, headers []string, script string, scriptArgs ...string) (*wrkResult, string, error) {
 	args := []string{
 		"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%ds", max(1, int(d.Seconds()))),
 		"--latency",
@@ -34,6 +34,9 @@ func runWrk(ctx context.Context, url string, d time.Duration, threads, conns int
 		// default 2s timeout would hide exactly the worst cases.
 		"--timeout", "30s",
 		"-H", "Accept-Encoding: gzip",
+	}
+	for _, h := range headers {
+		args = append(args, "-H", h)
 	}
 	if script != "" {
 		args = append(args, "-s", script)
@@ -141,9 +144,8 @@ function request()
   local method = "PUT"
   if pass % 2 == 1 then method = "DELETE" end
   return wrk.format(method, "/api/v1/ideas/" .. idea .. "/vote", {
-    ["Cookie"] = "session=" .. token .. "; csrf=bench",
+    ["Authorization"] = "Bearer " .. token,
     ["X-Forwarded-For"] = ips[member],
-    ["X-CSRF-Token"] = "bench",
     ["Content-Type"] = "application/json",
     ["Accept"] = "application/json",
     ["Accept-Encoding"] = "gzip",
