@@ -18,14 +18,17 @@ import (
 // Task and each HubSpot company a note, and each account owner one email
 // listing their accounts that asked. One crm_writebacks row per (account,
 // idea, change) makes a retried or duplicated job write once; the row
-// keeps the last error for /staff/integrations.
+// keeps the last error for /staff/integrations. A write that reached the CRM
+// but whose commit here was lost (a crash in between) is found again by the
+// marker line in what was written, and adopted instead of written twice.
 
 // CRMWriter is one configured CRM that takes write-backs. cmd adapts the
 // Salesforce and HubSpot clients to it.
 type CRMWriter interface {
 	// Source is "salesforce" or "hubspot", as crm_accounts.source says.
 	Source() string
-	// WriteBack records the note on the account with that external id.
+	// WriteBack records the note on the account with that external id,
+	// unless a Task or note holding n.Marker is already there.
 	WriteBack(ctx context.Context, accountExternalID string, n WriteBackNote) error
 }
 
@@ -35,7 +38,14 @@ type WriteBackNote struct {
 	Body    string // the change and the idea's URL
 	IdeaURL string
 	At      time.Time
+	// Ref is the crm_writebacks id; Marker, the line "crowdwise-writeback:
+	// <Ref>" ending Body, by which a retry finds a write that reached the CRM.
+	Ref    string
+	Marker string
 }
+
+// writeBackMarker is the line that identifies one write-back in the CRM.
+func writeBackMarker(id int64) string { return "crowdwise-writeback: " + strconv.FormatInt(id, 10) }
 
 const (
 	jobWriteBackFanout = "crm_writeback_fanout" // {idea_id, change_ref}: rows, jobs and owner mails of one change
@@ -177,7 +187,9 @@ func runWriteBack(ctx context.Context, tx *gorm.DB, cfg *JobConfig, p writeBackA
 		return err
 	}
 	link := cfg.Mail.link(idea.URL())
-	note := WriteBackNote{Subject: w.Subject, Body: w.Subject + "\n\n" + link, IdeaURL: link, At: time.Now().UTC()}
+	marker := writeBackMarker(w.ID)
+	note := WriteBackNote{Subject: w.Subject, Body: w.Subject + "\n\n" + link + "\n\n" + marker, IdeaURL: link,
+		At: time.Now().UTC(), Ref: strconv.FormatInt(w.ID, 10), Marker: marker}
 	if err := writer.WriteBack(ctx, w.ExternalID, note); err != nil {
 		return fail(err.Error(), p.Attempt+1 >= MaxJobAttempts)
 	}

@@ -1,8 +1,10 @@
 package models_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -15,6 +17,9 @@ import (
 	"github.com/crowdwise/crowdwise/models"
 )
 
+// Salesforce record ids are 15 or 18 alphanumerics; FindTask checks them.
+const sfAcme, sfGlobex = "001A00000000001AAA", "001B00000000001AAA"
+
 // withCRMs starts the Salesforce and HubSpot fakes, links the env's idea to
 // two Salesforce accounts (one owner) and one HubSpot company (another
 // owner), and configures write-back to both.
@@ -26,8 +31,8 @@ func withCRMs(t *testing.T, e *backlogEnv) (*salesforcetest.Server, *hubspottest
 	if err != nil {
 		t.Fatal(err)
 	}
-	sf.AddAccount(salesforcetest.Record{"Id": "001A", "Name": "Acme"})
-	sf.AddAccount(salesforcetest.Record{"Id": "001B", "Name": "Globex"})
+	sf.AddAccount(salesforcetest.Record{"Id": sfAcme, "Name": "Acme"})
+	sf.AddAccount(salesforcetest.Record{"Id": sfGlobex, "Name": "Globex"})
 	hs := hubspottest.New(t)
 	hs.AddCompany(hubspottest.Object{ID: "101", Properties: map[string]any{"name": "Initech"}})
 	hsc, err := hubspot.New(hubspot.Config{URL: hs.URL, Token: hs.Token}, outbound.New(outbound.Policy{AllowPrivate: true}))
@@ -39,8 +44,8 @@ func withCRMs(t *testing.T, e *backlogEnv) (*salesforcetest.Server, *hubspottest
 		source string
 		in     models.AccountInput
 	}{
-		{models.SourceSalesforce, models.AccountInput{ExternalID: "001A", Name: "Acme", ARRCents: 12_000_000, Currency: "USD", Lifecycle: "customer", OwnerEmail: "olive@vendor.com"}},
-		{models.SourceSalesforce, models.AccountInput{ExternalID: "001B", Name: "Globex", ARRCents: 5_000_000, Currency: "USD", Lifecycle: "customer", OwnerEmail: "olive@vendor.com"}},
+		{models.SourceSalesforce, models.AccountInput{ExternalID: sfAcme, Name: "Acme", ARRCents: 12_000_000, Currency: "USD", Lifecycle: "customer", OwnerEmail: "olive@vendor.com"}},
+		{models.SourceSalesforce, models.AccountInput{ExternalID: sfGlobex, Name: "Globex", ARRCents: 5_000_000, Currency: "USD", Lifecycle: "customer", OwnerEmail: "olive@vendor.com"}},
 		{models.SourceHubSpot, models.AccountInput{ExternalID: "101", Name: "Initech", ARRCents: 3_000_000, Currency: "USD", Lifecycle: "customer", OwnerEmail: "hank@vendor.com"}},
 	}
 	err = e.db.Transaction(func(tx *gorm.DB) error {
@@ -84,8 +89,8 @@ func TestShippedIdeaWritesOneTaskPerAccountOneNotePerCompanyAndMailsEachOwnerOnc
 			shipped[fmt.Sprint(task["WhatId"])]++
 		}
 	}
-	if shipped["001A"] != 1 || shipped["001B"] != 1 || len(shipped) != 2 {
-		t.Errorf("shipped tasks per account = %v, want one each for 001A and 001B", shipped)
+	if shipped[sfAcme] != 1 || shipped[sfGlobex] != 1 || len(shipped) != 2 {
+		t.Errorf("shipped tasks per account = %v, want one each for Acme and Globex", shipped)
 	}
 	notes := 0
 	for _, n := range hs.Notes() {
@@ -142,5 +147,76 @@ func TestWriteBackFailureIsKeptAndRetried(t *testing.T) {
 	e.db.Raw(`SELECT state FROM crm_writebacks WHERE id = ?`, failed.ID).Scan(&state)
 	if state != "done" || len(hs.Notes()) != 1 {
 		t.Fatalf("after the retry state = %s, notes = %d; want done and one note", state, len(hs.Notes()))
+	}
+}
+
+// crashAfterWrite dies (panics) once per account right after the CRM took
+// the Task or note, before the job's transaction commits: as if the process
+// died between the CRM's answer and our commit.
+type crashAfterWrite struct {
+	models.CRMWriter
+	mu      sync.Mutex
+	crashed map[string]bool
+}
+
+func (c *crashAfterWrite) WriteBack(ctx context.Context, account string, n models.WriteBackNote) error {
+	err := c.CRMWriter.WriteBack(ctx, account, n)
+	c.mu.Lock()
+	crash := err == nil && !c.crashed[account]
+	c.crashed[account] = true
+	c.mu.Unlock()
+	if crash {
+		panic("process died after the CRM answered")
+	}
+	return err
+}
+
+func TestWriteBackAfterCrashAdoptsTheTaskAndNoteByMarker(t *testing.T) {
+	e := newBacklogEnv(t)
+	sf, hs := withCRMs(t, e)
+	crash := map[string]bool{}
+	for i, w := range e.cfg.Backlog.CRM {
+		e.cfg.Backlog.CRM[i] = &crashAfterWrite{CRMWriter: w, crashed: crash}
+	}
+	if _, err := models.Promote(ctx, e.db, nil, e.pm, e.idea.ID, models.PromoteInput{Provider: models.ProviderInternal}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	if len(crash) != 3 || len(sf.Tasks()) != 2 || len(hs.Notes()) != 1 {
+		t.Fatalf("before the retry: crashed on %v, %d tasks, %d notes; want every write made and crashed", crash, len(sf.Tasks()), len(hs.Notes()))
+	}
+	var pending int64
+	e.db.Raw(`SELECT count(*) FROM crm_writebacks WHERE state = 'pending'`).Scan(&pending)
+	if pending != 3 {
+		t.Fatalf("%d write-backs pending after the crash, want 3 (the rolled-back jobs)", pending)
+	}
+	e.retryNow(t)
+	e.run(t)
+	tasks := map[string]int{}
+	for _, task := range sf.Tasks() {
+		tasks[fmt.Sprint(task["WhatId"])]++
+		if !strings.Contains(fmt.Sprint(task["Description"]), "crowdwise-writeback: ") {
+			t.Errorf("task without its marker: %v", task)
+		}
+	}
+	if tasks[sfAcme] != 1 || tasks[sfGlobex] != 1 || len(tasks) != 2 {
+		t.Errorf("tasks per account after the retry = %v, want one each", tasks)
+	}
+	if n := len(hs.Notes()); n != 1 {
+		t.Errorf("HubSpot holds %d notes after the retry, want 1", n)
+	}
+	var done int64
+	e.db.Raw(`SELECT count(*) FROM crm_writebacks WHERE state = 'done'`).Scan(&done)
+	if done != 3 {
+		t.Errorf("%d write-backs done after the retry, want 3", done)
+	}
+	searches := 0
+	for _, r := range hs.Requests() {
+		if r.Path == "/crm/v3/objects/notes/search" {
+			searches++
+		}
+	}
+	if searches != 2 {
+		t.Errorf("%d HubSpot note searches, want 2 (one before each write attempt)", searches)
 	}
 }

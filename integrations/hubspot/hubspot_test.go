@@ -213,3 +213,50 @@ func TestPropertyNamesAreAllowListed(t *testing.T) {
 		t.Errorf("defaults %+v %v", cfg, err)
 	}
 }
+
+func TestFindNoteByMarkerOnTheCompany(t *testing.T) {
+	fake := hubspottest.New(t)
+	seed(fake)
+	c := client(t, fake, fake.Token)
+	ctx := context.Background()
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	var ids []string
+	for _, body := range []string{"a\n\ncrowdwise-writeback: 123", "c 12 d", "e 12 f", "b\n\ncrowdwise-writeback: 12", "g\n\ncrowdwise-writeback: 12 h"} {
+		id, err := c.CreateNote(ctx, "101", body, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// The same marker on another company is not this company's note.
+	other, err := c.CreateNote(ctx, "102", "crowdwise-writeback: 9", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ company, token, marker, want string }{
+		{"101", "12", "crowdwise-writeback: 12", ids[3]}, // on the second page (2 a page)
+		{"101", "123", "crowdwise-writeback: 123", ids[0]},
+		{"101", "9", "crowdwise-writeback: 9", ""},
+		{"102", "9", "crowdwise-writeback: 9", other},
+	} {
+		got, err := c.FindNote(ctx, tc.company, tc.token, tc.marker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("FindNote(%s, %q) = %q, want %q", tc.company, tc.marker, got, tc.want)
+		}
+	}
+	searches := 0
+	for _, r := range fake.Requests() {
+		if r.Method == "POST" && r.Path == "/crm/v3/objects/notes/search" {
+			searches++
+			if !strings.Contains(r.Body, `"operator":"CONTAINS_TOKEN"`) || !strings.Contains(r.Body, `"propertyName":"associations.company"`) {
+				t.Errorf("search body = %s", r.Body)
+			}
+		}
+	}
+	if searches < 4 {
+		t.Errorf("%d searches, want at least 4", searches)
+	}
+}

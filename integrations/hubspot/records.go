@@ -218,3 +218,64 @@ func boolProp(o object, name string) (bool, error) {
 	}
 	return false, fmt.Errorf("%s is not true or false", name)
 }
+
+// FindNote returns the id of a note associated to the company whose body
+// holds marker, or "" when there is none: POST /crm/v3/objects/notes/search
+// filtered on the company association and hs_note_body CONTAINS_TOKEN
+// token (one word of the marker, e.g. the write-back id); the whole marker
+// is matched here. HubSpot's search index lags writes by seconds, so a retry
+// sooner than that may not see a note just created.
+func (c *Client) FindNote(ctx context.Context, companyID, token, marker string) (string, error) {
+	if companyID == "" || token == "" || !strings.Contains(marker, token) {
+		return "", errors.New("hubspot: FindNote needs a company id and a marker holding the token")
+	}
+	type filter struct {
+		PropertyName string `json:"propertyName"`
+		Operator     string `json:"operator"`
+		Value        string `json:"value"`
+	}
+	type group struct {
+		Filters []filter `json:"filters"`
+	}
+	req := struct {
+		FilterGroups []group  `json:"filterGroups"`
+		Properties   []string `json:"properties"`
+		Limit        int      `json:"limit"`
+		After        string   `json:"after,omitempty"`
+	}{
+		FilterGroups: []group{{Filters: []filter{
+			{PropertyName: "associations.company", Operator: "EQ", Value: companyID},
+			{PropertyName: "hs_note_body", Operator: "CONTAINS_TOKEN", Value: token},
+		}}},
+		Properties: []string{"hs_note_body"},
+		Limit:      100,
+	}
+	for pages := 0; pages < 100; pages++ {
+		var out struct {
+			Results []struct {
+				ID         string `json:"id"`
+				Properties struct {
+					Body string `json:"hs_note_body"`
+				} `json:"properties"`
+			} `json:"results"`
+			Paging *struct {
+				Next *struct {
+					After string `json:"after"`
+				} `json:"next"`
+			} `json:"paging"`
+		}
+		if err := c.do(ctx, http.MethodPost, "/crm/v3/objects/notes/search", req, &out); err != nil {
+			return "", err
+		}
+		for _, n := range out.Results {
+			if n.ID != "" && crm.HasMarker(n.Properties.Body, marker) {
+				return n.ID, nil
+			}
+		}
+		if out.Paging == nil || out.Paging.Next == nil || out.Paging.Next.After == "" {
+			return "", nil
+		}
+		req.After = out.Paging.Next.After
+	}
+	return "", errors.New("hubspot: too many note search pages")
+}

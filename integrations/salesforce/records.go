@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -251,4 +252,43 @@ func (c *Client) CreateTask(ctx context.Context, in TaskInput) (string, error) {
 		return "", errors.New("salesforce: the Task create response has no id")
 	}
 	return out.ID, nil
+}
+
+// recordIDRe is a Salesforce record id: 15 case-sensitive or 18
+// case-insensitive alphanumerics.
+var recordIDRe = regexp.MustCompile(`^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$`)
+
+// soqlString quotes s as a SOQL string literal (the escapes the SOQL
+// reference lists: backslash, quotes and control characters).
+func soqlString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "\b", `\b`, "\f", `\f`)
+	return "'" + r.Replace(s) + "'"
+}
+
+// FindTask returns the id of a Task on WhatID with that subject whose
+// Description holds marker, or "" when there is none. Description is a long
+// text area, which SOQL cannot filter on, so the query narrows by WhatId
+// and Subject and the marker is matched here.
+func (c *Client) FindTask(ctx context.Context, whatID, subject, marker string) (string, error) {
+	if !recordIDRe.MatchString(whatID) {
+		return "", fmt.Errorf("salesforce: %q is not a record id", whatID)
+	}
+	if marker == "" {
+		return "", errors.New("salesforce: FindTask needs a marker")
+	}
+	if utf8.RuneCountInString(subject) > 255 { // as CreateTask stored it
+		subject = string([]rune(subject)[:255])
+	}
+	soql := "SELECT Id, Description FROM Task WHERE WhatId = " + soqlString(whatID) + " AND Subject = " + soqlString(subject) + " ORDER BY CreatedDate"
+	found := ""
+	err := c.query(ctx, soql, func(_ int, records []json.RawMessage) error {
+		for _, raw := range records {
+			var t struct{ Id, Description string }
+			if json.Unmarshal(raw, &t) == nil && found == "" && t.Id != "" && crm.HasMarker(t.Description, marker) {
+				found = t.Id
+			}
+		}
+		return nil
+	})
+	return found, err
 }

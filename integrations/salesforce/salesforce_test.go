@@ -270,3 +270,38 @@ func TestRefusesPrivateInstanceWithoutPermission(t *testing.T) {
 		t.Fatalf("err = %v; requests %d", err, len(fake.Requests()))
 	}
 }
+
+func TestFindTaskByMarkerWithEscapedSubject(t *testing.T) {
+	fake := salesforcetest.New(t)
+	const acct = "001A00000000001AAA"
+	fake.AddAccount(salesforcetest.Record{"Id": acct, "Name": "Acme"})
+	c := client(t, fake)
+	ctx := context.Background()
+	subject := `It's a "quoted" \ idea` + "\n" + `' OR Subject != '`
+	first, err := c.CreateTask(ctx, salesforce.TaskInput{WhatID: acct, Subject: subject, Description: "x\n\ncrowdwise-writeback: 123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.CreateTask(ctx, salesforce.TaskInput{WhatID: acct, Subject: subject, Description: "y\n\ncrowdwise-writeback: 12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTask(ctx, salesforce.TaskInput{WhatID: acct, Subject: "Other", Description: "crowdwise-writeback: 7"}); err != nil {
+		t.Fatal(err)
+	}
+	for marker, want := range map[string]string{"crowdwise-writeback: 12": second, "crowdwise-writeback: 123": first, "crowdwise-writeback: 7": ""} {
+		got, err := c.FindTask(ctx, acct, subject, marker)
+		if err != nil || got != want {
+			t.Errorf("FindTask(%q) = %q, %v; want %q", marker, got, err, want)
+		}
+	}
+	before := len(fake.Requests())
+	for _, bad := range []string{"", "001A", "001A00000000001' OR Id != '", "001A00000000001AAAX"} {
+		if _, err := c.FindTask(ctx, bad, subject, "crowdwise-writeback: 12"); err == nil {
+			t.Errorf("FindTask accepted the record id %q", bad)
+		}
+	}
+	if n := len(fake.Requests()) - before; n != 0 {
+		t.Errorf("%d requests sent for invalid ids", n)
+	}
+}

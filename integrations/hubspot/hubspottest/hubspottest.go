@@ -1,7 +1,8 @@
 // Package hubspottest is an in-memory HubSpot account speaking the CRM v3
 // wire format for what Crowdwise uses: companies and deals listed with
 // properties= and paging.next.after, deals with associations=companies,
-// owners by id, and notes created with associations. It checks the Bearer
+// owners by id, notes created with associations and notes searched by
+// company association and hs_note_body CONTAINS_TOKEN. It checks the Bearer
 // token, records every request and fails the next calls on demand (401,
 // 429 with Retry-After, 500).
 package hubspottest
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Request is one request the fake received.
@@ -205,6 +207,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"lastName": o.LastName, "type": "PERSON", "archived": false})
 	case r.Method == http.MethodPost && r.URL.Path == "/crm/v3/objects/notes":
 		s.createNote(w, body)
+	case r.Method == http.MethodPost && r.URL.Path == "/crm/v3/objects/notes/search":
+		s.searchNotes(w, body)
 	default:
 		apiError(w, http.StatusNotFound, "OBJECT_NOT_FOUND", "resource not found")
 	}
@@ -288,4 +292,73 @@ func (s *Server) createNote(w http.ResponseWriter, body []byte) {
 	s.notes = append(s.notes, n)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": n.ID, "properties": n.Properties,
 		"createdAt": time.Now().UTC().Format(time.RFC3339), "archived": false})
+}
+
+// searchNotes answers POST /crm/v3/objects/notes/search for the filters
+// Crowdwise sends (associations.company EQ, hs_note_body CONTAINS_TOKEN;
+// one filter group, ANDed), with HubSpot's paging.next.after.
+func (s *Server) searchNotes(w http.ResponseWriter, body []byte) {
+	var req struct {
+		FilterGroups []struct {
+			Filters []struct{ PropertyName, Operator, Value string }
+		}
+		Limit int
+		After string
+	}
+	if err := json.Unmarshal(body, &req); err != nil || len(req.FilterGroups) > 5 {
+		apiError(w, http.StatusBadRequest, "VALIDATION_ERROR", "Invalid input JSON")
+		return
+	}
+	var match []Note
+	for _, n := range s.notes {
+		ok := len(req.FilterGroups) == 0
+		for _, g := range req.FilterGroups {
+			all := true
+			for _, f := range g.Filters {
+				switch {
+				case f.PropertyName == "associations.company" && f.Operator == "EQ":
+					has := false
+					for _, a := range n.Associations {
+						has = has || a.To.ID == f.Value
+					}
+					all = all && has
+				case f.PropertyName == "hs_note_body" && f.Operator == "CONTAINS_TOKEN":
+					all = all && hasToken(n.Properties["hs_note_body"], f.Value)
+				default:
+					apiError(w, http.StatusBadRequest, "VALIDATION_ERROR", "unsupported filter "+f.PropertyName+" "+f.Operator)
+					return
+				}
+			}
+			ok = ok || all
+		}
+		if ok {
+			match = append(match, n)
+		}
+	}
+	limit := min(max(req.Limit, 1), 200, max(s.PageSize, 1))
+	start, _ := strconv.Atoi(req.After)
+	start = min(max(start, 0), len(match))
+	end := min(start+limit, len(match))
+	results := []map[string]any{}
+	for _, n := range match[start:end] {
+		results = append(results, map[string]any{"id": n.ID, "properties": map[string]any{"hs_object_id": n.ID,
+			"hs_note_body": n.Properties["hs_note_body"]}, "archived": false})
+	}
+	out := map[string]any{"total": len(match), "results": results}
+	if end < len(match) {
+		out["paging"] = map[string]any{"next": map[string]string{"after": strconv.Itoa(end)}}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// hasToken is CONTAINS_TOKEN as the fake plays it: a whole word of the
+// text, words split on anything but letters and digits.
+func hasToken(text, token string) bool {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, w := range words {
+		if strings.EqualFold(w, token) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,9 @@
 // Package salesforcetest is an in-memory Salesforce org speaking the REST
 // API's wire format for what Crowdwise uses: the OAuth 2.0
 // client-credentials token, SOQL queries over Account and Opportunity with
-// nextRecordsUrl paging, and Task creation. It records every request and
-// can fail the next calls on demand (401, 429 with Retry-After, 500).
+// nextRecordsUrl paging, Task creation, and Tasks queried by WhatId and
+// Subject. It records every request and can fail the next calls on demand
+// (401, 429 with Retry-After, 500).
 package salesforcetest
 
 import (
@@ -151,6 +152,10 @@ var (
 	morePath  = regexp.MustCompile(`^/services/data/v[0-9.]+/query/([A-Za-z0-9-]+)$`)
 	taskPath  = regexp.MustCompile(`^/services/data/v[0-9.]+/sobjects/Task$`)
 	selectRe  = regexp.MustCompile(`^SELECT (.+) FROM (Account|Opportunity)\b`)
+	// taskRe is the one Task query: Tasks on a record with a subject.
+	taskRe = regexp.MustCompile(`^SELECT (.+) FROM Task WHERE WhatId = '((?:[^'\\]|\\.)*)' AND Subject = '((?:[^'\\]|\\.)*)' ORDER BY CreatedDate$`)
+	// unescape undoes SOQL string-literal escapes.
+	unescape = strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`, `\n`, "\n", `\r`, "\r", `\t`, "\t", `\b`, "\b", `\f`, "\f")
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +231,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte) {
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
+	if t := taskRe.FindStringSubmatch(q); t != nil {
+		s.queryTasks(w, t[1], unescape.Replace(t[2]), unescape.Replace(t[3]))
+		return
+	}
 	m := selectRe.FindStringSubmatch(q)
 	if m == nil {
 		apiError(w, http.StatusBadRequest, "MALFORMED_QUERY", "unexpected query")
@@ -242,6 +251,26 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	id := fmt.Sprintf("01gFAKE%d", s.seq)
 	cur := &cursor{records: append([]Record(nil), records...), fields: fields}
+	s.cursors[id] = cur
+	s.page(w, id, cur)
+}
+
+// queryTasks answers the Task query: the Tasks on whatID with that subject,
+// in creation order.
+func (s *Server) queryTasks(w http.ResponseWriter, fieldList, whatID, subject string) {
+	var fields []string
+	for _, f := range strings.Split(fieldList, ",") {
+		fields = append(fields, strings.TrimSpace(f))
+	}
+	var records []Record
+	for _, t := range s.tasks {
+		if t["WhatId"] == whatID && t["Subject"] == subject {
+			records = append(records, t)
+		}
+	}
+	s.seq++
+	id := fmt.Sprintf("01gFAKE%d", s.seq)
+	cur := &cursor{records: records, fields: fields}
 	s.cursors[id] = cur
 	s.page(w, id, cur)
 }
