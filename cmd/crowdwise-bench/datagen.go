@@ -221,7 +221,7 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 			END,
 			1 + ` + h("g", 10) + ` % $2::bigint, s.status, s.moderation,
 			CASE WHEN s.status <> 'open' THEN at + (now() - at) / 2 END, at, at
-		FROM generate_series(1, $1::bigint) g
+		FROM generate_series($11::bigint, $12::bigint) g
 			JOIN bench_phrases p1 ON p1.n = ` + h("g", 20) + ` % ` + phraseCountSQL + `
 			JOIN bench_phrases p2 ON p2.n = ` + h("g", 21) + ` % ` + phraseCountSQL + `
 			JOIN bench_phrases p3 ON p3.n = ` + h("g", 22) + ` % ` + phraseCountSQL + `,
@@ -239,8 +239,10 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 				CASE WHEN g <> $3::bigint AND ` + h("g", 12) + ` % 500 = 0 THEN 'hidden'
 					WHEN g <> $3::bigint AND ` + h("g", 12) + ` % 500 = 1 THEN 'pending'
 					ELSE 'visible' END AS moderation) s`
-	n, err := g.exec(ctx, sql, g.scale, g.users, threadIdea,
-		titleVerbs, titleAdjectives, titleNouns, titleTails, bodyPains, bodyBenefits, ideaTags)
+	n, err := g.split(ctx, g.scale, func(ctx context.Context, lo, hi int64) (int64, error) {
+		return g.exec(ctx, sql, g.scale, g.users, threadIdea,
+			titleVerbs, titleAdjectives, titleNouns, titleTails, bodyPains, bodyBenefits, ideaTags, lo, hi)
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -256,18 +258,24 @@ func (g *generator) insertIdeas(ctx context.Context, threadIdea int64) (int64, e
 // then author + k·step for k = 1, 2, … with step coprime to the number of
 // users. Later votes cluster early in the idea's life.
 func (g *generator) insertVotes(ctx context.Context) (int64, error) {
-	return g.exec(ctx, `INSERT INTO votes (idea_id, user_id, created_at)
-		SELECT p.id, (p.author_id - 1 + k * $2::bigint) % $1::bigint + 1,
-			CASE WHEN k = 0 THEN p.created_at
-				ELSE p.created_at + (now() - p.created_at) * power(`+h("p.id * 8191 + k", 13)+` / 2147483648.0::float8, 2) END
-		FROM bench_plan p, generate_series(0::bigint, p.votes - 1) k`, g.users, coprime(g.users, 0))
+	return g.split(ctx, g.scale, func(ctx context.Context, lo, hi int64) (int64, error) {
+		return g.exec(ctx, `INSERT INTO votes (idea_id, user_id, created_at)
+			SELECT p.id, (p.author_id - 1 + k * $2::bigint) % $1::bigint + 1,
+				CASE WHEN k = 0 THEN p.created_at
+					ELSE p.created_at + (now() - p.created_at) * power(`+h("p.id * 8191 + k", 13)+` / 2147483648.0::float8, 2) END
+			FROM bench_plan p, generate_series(0::bigint, p.votes - 1) k
+			WHERE p.id BETWEEN $3 AND $4`, g.users, coprime(g.users, 0), lo, hi)
+	})
 }
 
 // insertFollows: the author and the first eighth of the voters follow.
 func (g *generator) insertFollows(ctx context.Context) (int64, error) {
-	return g.exec(ctx, `INSERT INTO follows (idea_id, user_id, created_at)
-		SELECT p.id, (p.author_id - 1 + k * $2::bigint) % $1::bigint + 1, p.created_at
-		FROM bench_plan p, generate_series(0::bigint, least(p.votes, 1 + p.votes / 8) - 1) k`, g.users, coprime(g.users, 0))
+	return g.split(ctx, g.scale, func(ctx context.Context, lo, hi int64) (int64, error) {
+		return g.exec(ctx, `INSERT INTO follows (idea_id, user_id, created_at)
+			SELECT p.id, (p.author_id - 1 + k * $2::bigint) % $1::bigint + 1, p.created_at
+			FROM bench_plan p, generate_series(0::bigint, least(p.votes, 1 + p.votes / 8) - 1) k
+			WHERE p.id BETWEEN $3 AND $4`, g.users, coprime(g.users, 0), lo, hi)
+	})
 }
 
 // insertComments writes each idea's comments with explicit ids in
@@ -276,16 +284,19 @@ func (g *generator) insertFollows(ctx context.Context) (int64, error) {
 func (g *generator) insertComments(ctx context.Context) (int64, error) {
 	body := pick("$2", "p.id * 8191 + k", 14) + ` || ' ' || format(` + pick("$3", "p.id * 8191 + k", 15) + `, ` +
 		pick("$4", "p.id * 8191 + k", 16) + `)`
-	n, err := g.exec(ctx, `INSERT INTO comments (id, idea_id, parent_id, author_id, body, body_html, depth, created_at)
-		SELECT p.first_comment + k + 1, p.id,
-			CASE WHEN r.back > 0 THEN p.first_comment + k - r.back + 1 END,
-			1 + `+h("p.id * 8191 + k", 17)+` % $1::bigint, b.body, '<p>' || b.body || '</p>', r.depth,
-			p.created_at + (now() - p.created_at) * ((k + 1)::float8 / (p.comments + 1))
-		FROM bench_plan p, generate_series(0::bigint, p.comments - 1) k,
-			LATERAL (SELECT ($5::int[])[1 + k % cardinality($5::int[])] AS back,
-				($6::int[])[1 + k % cardinality($5::int[])] AS depth) r,
-			LATERAL (SELECT `+body+` AS body) b`,
-		g.users, commentOpeners, commentDetails, titleNouns, replyBack, replyDepth)
+	n, err := g.split(ctx, g.scale, func(ctx context.Context, lo, hi int64) (int64, error) {
+		return g.exec(ctx, `INSERT INTO comments (id, idea_id, parent_id, author_id, body, body_html, depth, created_at)
+			SELECT p.first_comment + k + 1, p.id,
+				CASE WHEN r.back > 0 THEN p.first_comment + k - r.back + 1 END,
+				1 + `+h("p.id * 8191 + k", 17)+` % $1::bigint, b.body, '<p>' || b.body || '</p>', r.depth,
+				p.created_at + (now() - p.created_at) * ((k + 1)::float8 / (p.comments + 1))
+			FROM bench_plan p, generate_series(0::bigint, p.comments - 1) k,
+				LATERAL (SELECT ($5::int[])[1 + k % cardinality($5::int[])] AS back,
+					($6::int[])[1 + k % cardinality($5::int[])] AS depth) r,
+				LATERAL (SELECT `+body+` AS body) b
+			WHERE p.id BETWEEN $7 AND $8`,
+			g.users, commentOpeners, commentDetails, titleNouns, replyBack, replyDepth, lo, hi)
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -298,19 +309,22 @@ func (g *generator) insertComments(ctx context.Context) (int64, error) {
 // comments adds up to: ln Σ exp(cw_trend_term(1, t)). The sum is taken
 // relative to now's term so exp() neither overflows nor underflows.
 func (g *generator) updateCounters(ctx context.Context) (int64, error) {
-	return g.exec(ctx, `WITH ref AS (SELECT cw_trend_term(1, now()) AS k),
-		v AS (SELECT idea_id, count(*) AS n, sum(exp(cw_trend_term(1, created_at) - ref.k)) AS s
-			FROM votes, ref GROUP BY idea_id),
-		c AS (SELECT idea_id, count(*) FILTER (WHERE deleted_at IS NULL AND moderation = 'visible' AND NOT staff_only) AS n,
-				sum(exp(cw_trend_term(1, created_at) - ref.k)) AS s
-			FROM comments, ref GROUP BY idea_id),
-		f AS (SELECT idea_id, count(*) AS n FROM follows GROUP BY idea_id),
-		x AS (SELECT i.id, coalesce(v.n, 0) AS votes, coalesce(c.n, 0) AS comments, coalesce(f.n, 0) AS follows,
-				coalesce(v.s, 0) + coalesce(c.s, 0) AS s
-			FROM ideas i LEFT JOIN v ON v.idea_id = i.id LEFT JOIN c ON c.idea_id = i.id LEFT JOIN f ON f.idea_id = i.id)
-		UPDATE ideas i SET vote_count = x.votes, comment_count = x.comments, follower_count = x.follows,
-			score = CASE WHEN x.s > 0 THEN ref.k + ln(x.s) ELSE -1e9 END
-		FROM x, ref WHERE x.id = i.id`)
+	return g.split(ctx, g.scale, func(ctx context.Context, lo, hi int64) (int64, error) {
+		return g.exec(ctx, `WITH ref AS (SELECT cw_trend_term(1, now()) AS k),
+			v AS (SELECT idea_id, count(*) AS n, sum(exp(cw_trend_term(1, created_at) - ref.k)) AS s
+				FROM votes, ref WHERE idea_id BETWEEN $1 AND $2 GROUP BY idea_id),
+			c AS (SELECT idea_id, count(*) FILTER (WHERE deleted_at IS NULL AND moderation = 'visible' AND NOT staff_only) AS n,
+					sum(exp(cw_trend_term(1, created_at) - ref.k)) AS s
+				FROM comments, ref WHERE idea_id BETWEEN $1 AND $2 GROUP BY idea_id),
+			f AS (SELECT idea_id, count(*) AS n FROM follows WHERE idea_id BETWEEN $1 AND $2 GROUP BY idea_id),
+			x AS (SELECT i.id, coalesce(v.n, 0) AS votes, coalesce(c.n, 0) AS comments, coalesce(f.n, 0) AS follows,
+					coalesce(v.s, 0) + coalesce(c.s, 0) AS s
+				FROM ideas i LEFT JOIN v ON v.idea_id = i.id LEFT JOIN c ON c.idea_id = i.id LEFT JOIN f ON f.idea_id = i.id
+				WHERE i.id BETWEEN $1 AND $2)
+			UPDATE ideas i SET vote_count = x.votes, comment_count = x.comments, follower_count = x.follows,
+				score = CASE WHEN x.s > 0 THEN ref.k + ln(x.s) ELSE -1e9 END
+			FROM x, ref WHERE x.id = i.id`, lo, hi)
+	})
 }
 
 // liftLimits raises the per-member vote limit and the per-address action
