@@ -78,6 +78,8 @@ func kindStatus(kind error) (int, string) {
 		return http.StatusBadRequest, "bad_request"
 	case models.ErrTooLarge:
 		return http.StatusRequestEntityTooLarge, "payload_too_large"
+	case models.ErrUnavailable:
+		return http.StatusServiceUnavailable, "unavailable"
 	}
 	return http.StatusInternalServerError, "internal"
 }

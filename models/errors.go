@@ -16,6 +16,8 @@ var (
 	ErrUnauthorized = errors.New("sign-in required")
 	ErrRateLimited  = errors.New("too many requests")
 	ErrBadRequest   = errors.New("bad request")
+	// ErrUnavailable is work that cannot be done now but will be (503).
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // Problem is a typed error with a user-facing message.

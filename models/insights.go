@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -98,8 +100,25 @@ func LoadInsights(ctx context.Context, db *gorm.DB, actor *User, fx FX, f Insigh
 		out.Cycle, err = cycleTimes(ctx, tx, f)
 		return err
 	})
+	if isStatementTimeout(err) {
+		// Too big to compute while the person waits: the default view is
+		// kept by the background rebuild, which this asks for (at most one
+		// is queued), so it is ready on a later visit.
+		if qerr := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return QueueInsightsRefresh(ctx, tx) }); qerr != nil {
+			return nil, qerr
+		}
+		return nil, &Problem{Kind: ErrUnavailable, Message: "These insights take too long to compute while you wait. " +
+			"The unfiltered page is prepared in the background and is being prepared now: check back in a few minutes, or narrow the filters."}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// isStatementTimeout is PostgreSQL's "canceling statement due to statement
+// timeout" (the connection's statement_timeout, DB_STATEMENT_TIMEOUT).
+func isStatementTimeout(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "57014"
 }

@@ -70,7 +70,11 @@ func RefreshInsights(ctx context.Context, tx *gorm.DB, fx FX, now time.Time) err
 		fx.Currency = "USD" // as ParseFX defaults
 	}
 	tx = tx.WithContext(ctx)
-	for _, s := range []string{`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
+	// The connection's statement timeout guards requests; a rebuild at a
+	// million ideas aggregates millions of votes in one statement (measured:
+	// most of a minute on a busy 2-core machine) and gets the job's time.
+	timeout := fmt.Sprintf(`SET LOCAL statement_timeout = %d`, insightsRefreshTimeout.Milliseconds())
+	for _, s := range []string{timeout, `SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
 		`DELETE FROM insights_idea_demand`,
 		`INSERT INTO insights_idea_demand (idea_id, segment, currency, accounts, votes, arr_cents)
 		SELECT d.idea_id, a.segment, a.currency, count(*), sum(d.votes), sum(a.arr_cents)
@@ -129,14 +133,16 @@ func runInsightsRefresh(ctx context.Context, tx *gorm.DB, cfg *JobConfig, _ insi
 	return RefreshInsights(ctx, tx, cfg.FX, time.Now())
 }
 
-// insightsRefreshWorker may take longer than a mail job: at a million ideas
-// the rebuild aggregates every vote.
+// insightsRefreshTimeout bounds a rebuild, longer than a mail job: at a
+// million ideas it aggregates every vote of every account's members.
+const insightsRefreshTimeout = 10 * time.Minute
+
 type insightsRefreshWorker struct {
 	txWorker[insightsRefreshArgs]
 }
 
 func (*insightsRefreshWorker) Timeout(*river.Job[insightsRefreshArgs]) time.Duration {
-	return 10 * time.Minute
+	return insightsRefreshTimeout
 }
 
 func insightsRefreshPeriodicJob() *river.PeriodicJob {
