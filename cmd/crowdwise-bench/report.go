@@ -56,7 +56,10 @@ type report struct {
 	// same run: what the machine allows any page.
 	Ceiling        *ceilingResult `json:"ceiling"`
 	VoteCountCheck string         `json:"vote_count_check"`
-	TwoProcesses   []proxyResult  `json:"two_processes,omitempty"`
+	// InsightsRebuildSeconds is how long the server's first insights
+	// rebuild took; the run waits for it (see waitInsightsSnapshot).
+	InsightsRebuildSeconds float64       `json:"insights_rebuild_seconds"`
+	TwoProcesses           []proxyResult `json:"two_processes,omitempty"`
 }
 
 func newReport(ds *dataset, cfg loadConfig, peakRSS int64, log string, results []endpointResult) *report {
@@ -109,6 +112,7 @@ func (r *report) print() {
 		fmt.Printf("%-26s %9.1f %7s %9s %9s   (bare Echo handler serving the home page's %d bytes, same run)\n",
 			"ceiling", c.RequestsPerSec, "100%", fmtMs(c.P50Ms), fmtMs(c.P99Ms), c.Bytes)
 	}
+	fmt.Printf("insights rebuild on start: %.1fs\n", r.InsightsRebuildSeconds)
 	if r.VoteCountCheck != "" {
 		fmt.Println("vote counts after the run:", r.VoteCountCheck)
 	}
