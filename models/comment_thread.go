@@ -25,12 +25,26 @@ const threadSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
 // every level.
 func Thread(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64) ([]*Comment, error) {
 	db = db.WithContext(ctx)
-	var all []*Comment
-	err := db.Raw(`SELECT `+threadSelect+`
+	rows, err := db.Raw(`SELECT `+threadSelect+`
 		WHERE c.idea_id = @idea AND (@staff OR ((c.moderation = 'visible' OR c.author_id = @viewer) AND NOT c.staff_only))
 		ORDER BY c.created_at, c.id`, map[string]any{"idea": ideaID, "viewer": viewerID(viewer), "staff": viewer.IsStaff()}).
-		Scan(&all).Error
+		Rows()
 	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	// Scanned by hand: GORM's reflective Scan was an eighth of the page's
+	// CPU for a 200-comment thread.
+	var all []*Comment
+	for rows.Next() {
+		c := &Comment{}
+		if err := rows.Scan(&c.ID, &c.IdeaID, &c.ParentID, &c.AuthorID, &c.Body, &c.BodyHTML, &c.Depth, &c.Moderation,
+			&c.ModerationReason, &c.StaffOnly, &c.OriginIdeaID, &c.OriginTitle, &c.CreatedAt, &c.EditedAt, &c.DeletedAt); err != nil {
+			return nil, err
+		}
+		all = append(all, c)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := fillAuthors(db, all); err != nil {
