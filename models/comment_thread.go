@@ -8,16 +8,19 @@ import (
 	"gorm.io/gorm"
 )
 
-// threadSelect is commentSelect without the author: Thread reads authors in
-// a second statement by primary key. Joined in one statement, the planner
-// hashes the whole users table for a 200-comment thread (20,000 rows at 100k
-// ideas, 10 ms of PostgreSQL CPU per page view) whenever it guesses that
-// beats 200 index lookups.
+// threadSelect is commentSelect without joins: Thread reads authors in a
+// second statement by primary key, and the title of the idea a merged
+// comment came from (rare) by primary key per such comment. Joined in one
+// statement, the planner hashed the whole users table for a 200-comment
+// thread (20,000 rows at 100k ideas, 10 ms of PostgreSQL CPU per page view)
+// whenever it guessed that beat 200 index lookups.
 const threadSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
 	CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '' END AS body,
 	CASE WHEN c.deleted_at IS NULL THEN c.body_html ELSE '' END AS body_html,
-	c.depth, c.moderation, c.moderation_reason, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at
-	FROM comments c LEFT JOIN ideas o ON o.id = c.origin_idea_id`
+	c.depth, c.moderation, c.moderation_reason, c.staff_only, c.origin_idea_id,
+	CASE WHEN c.origin_idea_id IS NOT NULL THEN (SELECT o.title FROM ideas o WHERE o.id = c.origin_idea_id) END AS origin_title,
+	c.created_at, c.edited_at, c.deleted_at
+	FROM comments c`
 
 // Thread loads an idea's whole discussion (one statement on
 // comments_idea_idx, already in order, and one for the authors) and
