@@ -68,6 +68,9 @@ type Handler struct {
 	similar   *similarCache
 	insights  *insightsCache
 	anonPages *pageCache
+	// ideaPages are the anonymous idea pages, kept apart from the lists
+	// and fewer: a long thread's page can weigh a megabyte.
+	ideaPages *pageCache
 	outbound  *outbound.Client
 	draining  atomic.Bool
 }
@@ -91,6 +94,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 		opts.AnonymousPageTTL = time.Second
 	}
 	h.anonPages = newPageCache(opts.AnonymousPageTTL, 1000)
+	h.ideaPages = newPageCache(opts.AnonymousPageTTL, 32)
 	h.outbound = outbound.New(opts.Outbound)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {

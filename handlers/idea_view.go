@@ -14,6 +14,8 @@ import (
 type ideaView struct {
 	Idea     *models.Idea
 	Thread   []*models.Comment
+	Rows     []commentRow // Thread as the page shows it
+	Flag     flagView     // the idea's flag form
 	Similar  []models.SimilarIdea
 	History  []models.StatusChange
 	Merged   []models.Idea // staff: ideas merged into this one
@@ -76,16 +78,53 @@ type commentForm struct {
 // redirect (301) to the canonical URL. A merged idea redirects to its target
 // temporarily and uncached (302, no-store): unmerge brings its page back, and
 // a browser that cached a 301 would never ask again.
+//
+// Anonymous visitors share the page rendered at most a moment ago (see
+// pageCache; ideaPages holds at most 32 of them): only their CSRF token
+// differs. Only a 200 is shared, so a
+// redirect is worked out, and answered, by each request that needs it.
 func (h *Handler) showIdea(c echo.Context) error {
+	if currentUser(c) == nil && c.Request().Method == http.MethodGet {
+		redirected := false
+		body, status, ok, err := h.ideaPages.page(c.Request().URL.RequestURI(), csrfToken(c), func(csrf string) ([]byte, int, error) {
+			idea, err := h.canonicalIdea(c)
+			if err != nil || idea == nil {
+				redirected = err == nil
+				return nil, 0, err
+			}
+			p, err := h.ideaPage(c, idea, ideaExtras{}, csrf)
+			if err != nil {
+				return nil, 0, err
+			}
+			body, err := h.renderBytes(c, "idea", p)
+			return body, http.StatusOK, err
+		})
+		if ok {
+			if err != nil || redirected {
+				return err
+			}
+			return sendPage(c, status, body)
+		}
+	}
+	idea, err := h.canonicalIdea(c)
+	if err != nil || idea == nil {
+		return err
+	}
+	return h.ideaPageWith(c, http.StatusOK, idea, ideaExtras{})
+}
+
+// canonicalIdea returns the route's idea when its URL is the canonical one;
+// otherwise it answers c with the redirect and returns nil.
+func (h *Handler) canonicalIdea(c echo.Context) (*models.Idea, error) {
 	idea, err := h.routeIdea(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if idea.MergedIntoID != nil {
 		target, err := models.IdeaByID(c.Request().Context(), h.db, currentUser(c), *idea.MergedIntoID)
 		if err == nil {
 			c.Response().Header().Set("Cache-Control", "no-store")
-			return c.Redirect(http.StatusFound, target.URL())
+			return nil, c.Redirect(http.StatusFound, target.URL())
 		}
 	}
 	if c.Param("slug") != idea.Slug() {
@@ -94,9 +133,9 @@ func (h *Handler) showIdea(c echo.Context) error {
 		if q := c.Request().URL.RawQuery; q != "" {
 			u += "?" + q
 		}
-		return c.Redirect(http.StatusMovedPermanently, u)
+		return nil, c.Redirect(http.StatusMovedPermanently, u)
 	}
-	return h.ideaPageWith(c, http.StatusOK, idea, ideaExtras{})
+	return idea, nil
 }
 
 // ideaPageAgain shows the route's idea again with a form that needs fixing.
@@ -109,26 +148,36 @@ func (h *Handler) ideaPageAgain(c echo.Context, status int, x ideaExtras) error 
 }
 
 func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x ideaExtras) error {
+	p, err := h.ideaPage(c, idea, x, csrfToken(c))
+	if err != nil {
+		return err
+	}
+	return h.render(c, status, "idea", p)
+}
+
+// ideaPage gathers everything idea.html shows of idea to c's viewer, with
+// csrf as the page's token.
+func (h *Handler) ideaPage(c echo.Context, idea *models.Idea, x ideaExtras, csrf string) (page, error) {
 	ctx := c.Request().Context()
 	viewer := currentUser(c)
 	v := ideaView{Idea: idea, CanEdit: idea.EditableBy(viewer), ideaExtras: x}
 	var err error
 	if v.Thread, err = models.Thread(ctx, h.db, viewer, idea.ID); err != nil {
-		return err
+		return page{}, err
 	}
 	v.Comments, v.NotPublic = countThread(v.Thread)
 	if v.History, err = models.StatusHistory(ctx, h.db, idea.ID); err != nil {
-		return err
+		return page{}, err
 	}
 	if viewer.IsStaff() {
 		v.Statuses = models.Statuses[:len(models.Statuses)-1]
 		if v.Merged, err = models.MergedSources(ctx, h.db, idea.ID); err != nil {
-			return err
+			return page{}, err
 		}
 	}
 	if viewer.HasRole(models.RoleModerator) {
 		if v.Categories, err = models.Categories(ctx, h.db); err != nil {
-			return err
+			return page{}, err
 		}
 		v.MinUntil = time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 		v.StaffEdit = staffEditForm{Title: idea.Title, Category: idea.Category, Tags: strings.Join(idea.Tags, ", ")}
@@ -137,19 +186,29 @@ func (h *Handler) ideaPageWith(c echo.Context, status int, idea *models.Idea, x 
 		}
 	}
 	if v.Backlog, err = models.BacklogStateOf(ctx, h.db, idea.ID); err != nil {
-		return err
+		return page{}, err
 	}
 	v.Providers = h.opts.Trackers.Available()
 	if viewer.HasRole(models.RoleProductManager) {
 		if v.CRM, err = h.crmPanel(ctx, idea); err != nil {
-			return err
+			return page{}, err
 		}
 	}
 	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {
-		return err
+		return page{}, err
 	}
 	if v.Status.Status == "" {
 		v.Status.Status = idea.Status
 	}
-	return h.render(c, status, "idea", h.page(c, idea.Title, v))
+	t := &threadView{CSRF: csrf, Staff: viewer.IsStaff(), Mod: viewer.HasRole(models.RoleModerator),
+		MinUntil: v.MinUntil, Fields: x.Fields, ModForm: x.Mod}
+	if viewer != nil {
+		t.SignedIn, t.UserID = true, viewer.ID
+	}
+	t.Open = !idea.CommentsLocked || t.Staff
+	v.Rows = commentRows(v.Thread, t, viewer)
+	v.Flag = newFlagView("idea", idea.ID, csrf, x.Fields)
+	p := h.page(c, idea.Title, v)
+	p.CSRF = csrf
+	return p, nil
 }

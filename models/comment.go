@@ -265,36 +265,3 @@ const commentSelect = `c.id, c.idea_id, c.parent_id, c.author_id,
 	c.depth, c.moderation, c.moderation_reason, c.staff_only, c.origin_idea_id, o.title AS origin_title, c.created_at, c.edited_at, c.deleted_at`
 
 const commentFrom = ` FROM comments c JOIN users u ON u.id = c.author_id LEFT JOIN ideas o ON o.id = c.origin_idea_id`
-
-// Thread loads an idea's whole discussion in one query and returns the
-// top-level comments with replies nested, oldest first at every level.
-func Thread(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64) ([]*Comment, error) {
-	var all []*Comment
-	err := db.WithContext(ctx).Raw(`SELECT `+commentSelect+commentFrom+`
-		WHERE c.idea_id = @idea AND (@staff OR ((c.moderation = 'visible' OR c.author_id = @viewer) AND NOT c.staff_only))
-		ORDER BY c.created_at, c.id`, map[string]any{"idea": ideaID, "viewer": viewerID(viewer), "staff": viewer.IsStaff()}).
-		Scan(&all).Error
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*Comment, len(all))
-	for _, c := range all {
-		byID[c.ID] = c
-	}
-	roots := []*Comment{}
-	for _, c := range all {
-		if p, ok := byID[derefID(c.ParentID)]; ok && c.ParentID != nil {
-			p.Replies = append(p.Replies, c)
-		} else {
-			roots = append(roots, c)
-		}
-	}
-	return roots, nil
-}
-
-func derefID(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
