@@ -53,7 +53,12 @@ func loadViews(a *assets) (*viewSet, error) {
 
 // page fills the parts of a page every template needs.
 func (h *Handler) page(c echo.Context, title string, data any) page {
-	p := page{Title: title, User: currentUser(c), CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
+	return h.pageFor(c, currentUser(c), title, data)
+}
+
+// pageFor is page as viewer (nil: as an anonymous visitor) sees it.
+func (h *Handler) pageFor(c echo.Context, viewer *models.User, title string, data any) page {
+	p := page{Title: title, User: viewer, CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
 	if p.User != nil {
 		// One index-only count on notifications_unread_idx. A failure
 		// costs the badge, not the page.
