@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/models"
 	"github.com/crowdwise/crowdwise/models/testdb"
@@ -166,5 +169,45 @@ func TestHomeNotSharedWhereTheListIsTheViewers(t *testing.T) {
 	}
 	if _, body := do(t, ann, "GET", app.srv.URL+"/?sort=new&q=zebra", nil); !strings.Contains(body, "Pending zebra idea") {
 		t.Error("a member's search got the shared page (their own pending idea is missing)")
+	}
+}
+
+// statements counts the SQL statements the app runs through its *gorm.DB
+// from now on.
+func statements(t *testing.T, app *testApp) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := app.db.Callback()
+	for name, err := range map[string]error{
+		"query": cb.Query().After("*").Register("test:count_query", count),
+		"row":   cb.Row().After("*").Register("test:count_row", count),
+		"raw":   cb.Raw().After("*").Register("test:count_raw", count),
+	} {
+		if err != nil {
+			t.Fatalf("register %s: %v", name, err)
+		}
+	}
+	return &n
+}
+
+// A member's home page served from the shared page costs two statements:
+// the session with its user and the bell's count, and the page's vote
+// marks — not the list, its count, the categories or a second count.
+func TestMemberHomePageStatements(t *testing.T) {
+	app := newTestApp(t, func(o *Options) { o.AnonymousPageTTL = time.Minute })
+	ann, annU := app.signIn(t, "ann@example.com")
+	for i := range 3 {
+		app.postIdea(t, ann, fmt.Sprintf("Counted statements idea %d", i))
+	}
+	addNotifications(t, app, annU, 2)
+	do(t, ann, "GET", app.srv.URL+"/?sort=top", nil) // renders the shared page
+	n := statements(t, app)
+	res, body := do(t, ann, "GET", app.srv.URL+"/?sort=top", nil)
+	if res.StatusCode != http.StatusOK || len(votedIn(body)) != 3 || bellCount(body) != "2" {
+		t.Fatalf("home = %d, voted %v, bell %q", res.StatusCode, votedIn(body), bellCount(body))
+	}
+	if got := n.Load(); got != 2 {
+		t.Errorf("a member's home page ran %d statements, want 2", got)
 	}
 }
