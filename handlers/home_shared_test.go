@@ -65,7 +65,7 @@ func TestMemberHomeFromTheSharedPageIsTheirOwnPage(t *testing.T) {
 			name   string
 			client *http.Client
 		}{first}, viewers...) {
-			for _, path := range []string{"/?sort=new", "/?sort=top&tag=api", "/?sort=new&notice=saved"} {
+			for _, path := range []string{"/?sort=new", "/?sort=top&tag=api", "/?sort=trending&category=general&status=open", "/?sort=new&notice=saved", "/?sort=discussed&per_page=2"} {
 				res, got := do(t, v.client, "GET", shared.srv.URL+path, nil)
 				_, want := do(t, v.client, "GET", own.srv.URL+path, nil)
 				if res.StatusCode != http.StatusOK || got != want {
