@@ -52,8 +52,11 @@ func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, 
 	sp, ok, err := h.anonPages.page(c.Request().URL.RequestURI(), func(nonce string) (*sharedPage, error) {
 		return h.renderSharedHome(c, nonce)
 	})
-	if !ok || err != nil {
-		return nil, 0, ok, err
+	if !ok {
+		return nil, 0, false, nil // a waiter whose leader failed renders its own
+	}
+	if err != nil {
+		return nil, 0, true, err
 	}
 	if viewer == nil {
 		return h.anonPages.withToken(sp.body, token), sp.status, true, nil
