@@ -86,24 +86,31 @@ type commentForm struct {
 func (h *Handler) showIdea(c echo.Context) error {
 	if currentUser(c) == nil && c.Request().Method == http.MethodGet {
 		redirected := false
-		body, status, ok, err := h.ideaPages.page(c.Request().URL.RequestURI(), csrfToken(c), func(csrf string) ([]byte, int, error) {
+		sp, ok, err := h.ideaPages.page(c.Request().URL.RequestURI(), func(nonce string) (*sharedPage, error) {
 			idea, err := h.canonicalIdea(c)
-			if err != nil || idea == nil {
-				redirected = err == nil
-				return nil, 0, err
-			}
-			p, err := h.ideaPage(c, idea, ideaExtras{}, csrf)
 			if err != nil {
-				return nil, 0, err
+				return nil, err
+			}
+			if idea == nil {
+				// Answered with a redirect: not a page to share.
+				redirected = true
+				return &sharedPage{status: http.StatusMovedPermanently}, nil
+			}
+			p, err := h.ideaPage(c, idea, ideaExtras{}, nonce)
+			if err != nil {
+				return nil, err
 			}
 			body, err := h.renderBytes(c, "idea", p)
-			return body, http.StatusOK, err
+			if err != nil {
+				return nil, err
+			}
+			return &sharedPage{body: body, status: http.StatusOK}, nil
 		})
 		if ok {
 			if err != nil || redirected {
 				return err
 			}
-			return sendPage(c, status, body)
+			return sendPage(c, sp.status, h.ideaPages.withToken(sp.body, csrfToken(c)))
 		}
 	}
 	idea, err := h.canonicalIdea(c)

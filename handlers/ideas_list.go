@@ -52,28 +52,36 @@ type homeView struct {
 }
 
 func (h *Handler) home(c echo.Context) error {
-	if currentUser(c) == nil && c.Request().Method == http.MethodGet {
-		// Anonymous visitors share a page rendered at most a second ago
-		// (see pageCache): only their CSRF token differs.
-		body, status, ok, err := h.anonPages.page(c.Request().URL.RequestURI(), csrfToken(c), func(csrf string) ([]byte, int, error) {
-			return h.homePage(c, csrf)
-		})
-		if ok {
+	if c.Request().Method == http.MethodGet {
+		// Visitors and most members share a page rendered at most a second
+		// ago (see pageCache and home_shared.go).
+		if body, status, ok, err := h.sharedHome(c); ok || err != nil {
 			if err != nil {
 				return err
 			}
 			return sendPage(c, status, body)
 		}
 	}
-	body, status, err := h.homePage(c, csrfToken(c))
+	body, status, err := h.homePage(c, currentUser(c), csrfToken(c))
 	if err != nil {
 		return err
 	}
 	return sendPage(c, status, body)
 }
 
-// homePage renders the home page for c with csrf as the page's token.
-func (h *Handler) homePage(c echo.Context, csrf string) ([]byte, int, error) {
+// homePage renders the home page for c as viewer sees it, with csrf as the
+// page's token.
+func (h *Handler) homePage(c echo.Context, viewer *models.User, csrf string) ([]byte, int, error) {
+	p, status, err := h.homeView(c, viewer, csrf)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := h.renderBytes(c, "home", p)
+	return body, status, err
+}
+
+// homeView is the home page for c as viewer sees it, and its status.
+func (h *Handler) homeView(c echo.Context, viewer *models.User, csrf string) (page, int, error) {
 	q := listFilters(c)
 	if !knownSort(c, q.Sort) {
 		q.Sort = "trending" // an unknown tab is the default one
@@ -86,12 +94,12 @@ func (h *Handler) homePage(c echo.Context, csrf string) ([]byte, int, error) {
 	ctx := c.Request().Context()
 	cats, err := models.Categories(ctx, h.db)
 	if err != nil {
-		return nil, 0, err
+		return page{}, 0, err
 	}
 	filters := withPerPage(c, url.Values{"category": {q.Category}, "status": {q.Status}, "tag": {q.Tag}, "q": {q.Q}})
 	crm, err := h.crmList(ctx, c)
 	if err != nil {
-		return nil, 0, err
+		return page{}, 0, err
 	}
 	if crm != nil {
 		filters.Set("segment", q.Segment)
@@ -113,21 +121,20 @@ func (h *Handler) homePage(c echo.Context, csrf string) ([]byte, int, error) {
 		Sorts: sortNames(c), TabURLs: tabs, CRM: crm,
 	}
 	status := http.StatusOK
-	list, err := models.ListIdeas(ctx, h.db, currentUser(c), q)
+	list, err := models.ListIdeas(ctx, h.db, viewer, q)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		v.Fields, v.List = ve.Fields, &models.IdeaPage{Ideas: []models.Idea{}, Page: q.Page}
 		status = http.StatusUnprocessableEntity
 	} else if err != nil {
-		return nil, 0, err
+		return page{}, 0, err
 	} else {
 		v.List, v.Pager = list, newPager("/", withSort(q.Sort), list.Page).seekNext(list.Next)
 		status = listStatus(list.Page)
 	}
-	p := h.page(c, "Ideas", nil)
+	p := h.pageFor(c, viewer, "Ideas", nil)
 	p.CSRF = csrf
 	v.Rows = ideaRows(v.List.Ideas, csrf, c.Request().URL.Path)
 	p.Data = v
-	body, err := h.renderBytes(c, "home", p)
-	return body, status, err
+	return p, status, nil
 }

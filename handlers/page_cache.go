@@ -20,7 +20,9 @@ import (
 // What differs between anonymous visitors is only their CSRF token (each
 // has their own `csrf` cookie): a cached body holds nonce in its place and
 // every response gets the visitor's own token written in. The nonce is
-// random per process, so no text a member wrote can name it.
+// random per process, so no text a member wrote can name it. Signed-in
+// members are served from the same page with their own header and vote
+// marks put in (sharedPage, home_shared.go).
 //
 // Across processes the cache is only ever ttl old: every replica keeps its
 // own and none is told of another's writes. Within a process any write
@@ -39,7 +41,7 @@ type pageCache struct {
 }
 
 type cachedPage struct {
-	body []byte
+	page *sharedPage
 	gen  uint64
 	at   time.Time
 }
@@ -50,20 +52,20 @@ func newPageCache(ttl time.Duration, max int) *pageCache {
 	return &pageCache{ttl: ttl, max: max, now: time.Now, nonce: []byte("csrf-" + hex.EncodeToString(b)), items: map[string]cachedPage{}}
 }
 
-// get returns the cached body for key, if fresh.
-func (pc *pageCache) get(key string, now time.Time) ([]byte, bool) {
+// get returns the cached page for key, if fresh.
+func (pc *pageCache) get(key string, now time.Time) (*sharedPage, bool) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	e, ok := pc.items[key]
 	if !ok || e.gen != pc.gen.Load() || now.Sub(e.at) >= pc.ttl {
 		return nil, false
 	}
-	return e.body, true
+	return e.page, true
 }
 
-// put stores body rendered at gen; when full it first drops stale entries
+// put stores page rendered at gen; when full it first drops stale entries
 // and, if none are, stores nothing (odd query strings cannot grow it).
-func (pc *pageCache) put(key string, body []byte, gen uint64, now time.Time) {
+func (pc *pageCache) put(key string, page *sharedPage, gen uint64, now time.Time) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if len(pc.items) >= pc.max {
@@ -76,46 +78,45 @@ func (pc *pageCache) put(key string, body []byte, gen uint64, now time.Time) {
 			return
 		}
 	}
-	pc.items[key] = cachedPage{body: body, gen: gen, at: now}
+	pc.items[key] = cachedPage{page: page, gen: gen, at: now}
 }
 
 // page serves key from the cache or renders it once for everyone asking
-// at the same moment. render gets the nonce to use as the CSRF token and
-// returns the page and its status; only a 200 is shared. The visitor's
-// token replaces the nonce in what comes back. ok is false when a waiter
-// must render its own page (the one rendered was not shareable).
-func (pc *pageCache) page(key, token string, render func(csrf string) ([]byte, int, error)) (body []byte, status int, ok bool, err error) {
+// at the same moment. render gets the nonce to use as the CSRF token; only
+// a 200 is shared. What comes back still carries the nonce (withToken
+// writes a visitor's token in). ok is false when a waiter must render its
+// own page (the one rendered was not shareable).
+func (pc *pageCache) page(key string, render func(nonce string) (*sharedPage, error)) (sp *sharedPage, ok bool, err error) {
 	if pc.ttl < 0 {
-		return nil, 0, false, nil
+		return nil, false, nil
 	}
 	now := pc.now()
-	body, ok = pc.get(key, now)
-	status = http.StatusOK
-	if !ok {
-		type result struct {
-			body   []byte
-			status int
-		}
-		leader := false
-		v, err, _ := pc.group.Do(key, func() (any, error) {
-			leader = true
-			gen := pc.gen.Load()
-			b, status, err := render(string(pc.nonce))
-			if err == nil && status == http.StatusOK {
-				pc.put(key, b, gen, now)
-			}
-			return result{b, status}, err
-		})
-		if err != nil {
-			return nil, 0, leader, err
-		}
-		r := v.(result)
-		if r.status != http.StatusOK && !leader {
-			return nil, 0, false, nil
-		}
-		body, status = r.body, r.status
+	if sp, ok = pc.get(key, now); ok {
+		return sp, true, nil
 	}
-	return bytes.ReplaceAll(body, pc.nonce, []byte(token)), status, true, nil
+	leader := false
+	v, err, _ := pc.group.Do(key, func() (any, error) {
+		leader = true
+		gen := pc.gen.Load()
+		sp, err := render(string(pc.nonce))
+		if err == nil && sp.status == http.StatusOK {
+			pc.put(key, sp, gen, now)
+		}
+		return sp, err
+	})
+	if err != nil {
+		return nil, leader, err
+	}
+	sp = v.(*sharedPage)
+	if sp.status != http.StatusOK && !leader {
+		return nil, false, nil
+	}
+	return sp, true, nil
+}
+
+// withToken is body with the visitor's CSRF token in place of the nonce.
+func (pc *pageCache) withToken(body []byte, token string) []byte {
+	return bytes.ReplaceAll(body, pc.nonce, []byte(token))
 }
 
 // forgetOnWrite drops every cached page when an unsafe request ends, so

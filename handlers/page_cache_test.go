@@ -16,7 +16,8 @@ var voteToken = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 // minute here so the test does not race the clock): a change made behind
 // the app's back stays unseen while the page is shared, but each visitor's
 // page carries their own CSRF token, which their vote form then uses; a
-// write through the app forgets the page at once; members never get it.
+// write through the app forgets the page at once, for members too (who get
+// it with their own header and marks: home_shared_test.go).
 func TestAnonymousHomePageIsSharedButTheTokenIsEachVisitors(t *testing.T) {
 	app := newTestApp(t, func(o *Options) { o.AnonymousPageTTL = time.Minute })
 	member, _ := app.signIn(t, "member@example.com")
@@ -44,7 +45,7 @@ func TestAnonymousHomePageIsSharedButTheTokenIsEachVisitors(t *testing.T) {
 		t.Errorf("anonymous vote with the shared page's token = %d", res.StatusCode)
 	}
 	if _, body := do(t, member, "GET", app.srv.URL+"/?sort=new", nil); !strings.Contains(body, "Renamed behind the app") {
-		t.Error("a member got the anonymous page")
+		t.Error("a member got the page from before the write")
 	}
 	// That POST was a write through this process: the shared page is gone.
 	if _, body := do(t, ann, "GET", app.srv.URL+"/?sort=new", nil); !strings.Contains(body, "Renamed behind the app") {

@@ -53,8 +53,15 @@ func loadViews(a *assets) (*viewSet, error) {
 
 // page fills the parts of a page every template needs.
 func (h *Handler) page(c echo.Context, title string, data any) page {
-	p := page{Title: title, User: currentUser(c), CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
-	if p.User != nil {
+	return h.pageFor(c, currentUser(c), title, data)
+}
+
+// pageFor is page as viewer (nil: as an anonymous visitor) sees it.
+func (h *Handler) pageFor(c echo.Context, viewer *models.User, title string, data any) page {
+	p := page{Title: title, User: viewer, CSRF: csrfToken(c), Data: data, Notice: notices[c.QueryParam("notice")]}
+	if s, _ := c.Get(keySession).(*models.Session); p.User != nil && s != nil && s.UserID == p.User.ID {
+		p.Unread = s.Unread // counted with the session, at the start of this request
+	} else if p.User != nil {
 		// One index-only count on notifications_unread_idx. A failure
 		// costs the badge, not the page.
 		n, err := models.UnreadCount(c.Request().Context(), h.db, p.User.ID)

@@ -26,6 +26,9 @@ type Session struct {
 	ExpiresAt  time.Time
 	UserAgent  string
 	IP         string
+	// Unread is the user's unread notifications when SessionUser read the
+	// session (the header's bell), counted in the same statement.
+	Unread int64 `gorm:"-"`
 }
 
 func hashToken(token string) []byte {
@@ -60,7 +63,8 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 		return nil, nil, ErrUnauthorized
 	}
 	db = db.WithContext(ctx)
-	// One round trip per request: the session and its (live) user together.
+	// One round trip per request: the session, its (live) user and the
+	// bell's count (index-only on notifications_unread_idx) together.
 	var rows []struct {
 		User
 		SessionID        []byte
@@ -69,9 +73,11 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 		SessionExpiresAt time.Time
 		SessionUserAgent string
 		SessionIP        string
+		SessionUnread    int64
 	}
 	err := db.Raw(`SELECT u.*, s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen,
-			s.expires_at AS session_expires_at, s.user_agent AS session_user_agent, s.ip AS session_ip
+			s.expires_at AS session_expires_at, s.user_agent AS session_user_agent, s.ip AS session_ip,
+			(SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS session_unread
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = ? AND s.expires_at > now() AND s.last_seen_at > now() - CAST(? AS interval) AND u.deleted_at IS NULL`,
 		hashToken(token), SessionIdle.String()).Scan(&rows).Error
@@ -84,7 +90,7 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 	r := rows[0]
 	u := r.User
 	s := Session{ID: r.SessionID, UserID: u.ID, CreatedAt: r.SessionCreatedAt, LastSeenAt: r.SessionLastSeen,
-		ExpiresAt: r.SessionExpiresAt, UserAgent: r.SessionUserAgent, IP: r.SessionIP}
+		ExpiresAt: r.SessionExpiresAt, UserAgent: r.SessionUserAgent, IP: r.SessionIP, Unread: r.SessionUnread}
 	// Write last_seen at most once a minute: reads stay reads.
 	if time.Since(s.LastSeenAt) > lastSeenEvery {
 		if err := db.Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", gorm.Expr("now()")).Error; err != nil {
