@@ -134,3 +134,36 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 	})
 	return out, err
 }
+
+// FreshSimilar brings cached suggestions up to date for viewer in one
+// primary-key query: it drops the ideas no longer public (hidden, merged or
+// deleted since) and refreshes each one's status, votes, whether it can be
+// voted for and whether viewer voted for it, keeping the cached order.
+func FreshSimilar(ctx context.Context, db *gorm.DB, viewer *User, ideas []SimilarIdea) ([]SimilarIdea, error) {
+	out := []SimilarIdea{}
+	if len(ideas) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(ideas))
+	for i, x := range ideas {
+		ids[i] = x.ID
+	}
+	var rows []SimilarIdea
+	err := db.WithContext(ctx).Raw(`SELECT i.id, i.title, i.status, i.vote_count, (`+votableSQL+`) AS votable,
+			EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = ?) AS voted
+		FROM ideas i WHERE i.id IN ? AND `+publicIdeas, viewerID(viewer), ids).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]SimilarIdea, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, x := range ideas {
+		if r, ok := byID[x.ID]; ok {
+			r.Score = x.Score
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
