@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"gorm.io/gorm"
 )
@@ -42,30 +43,76 @@ func SimilarTitles(ctx context.Context, db *gorm.DB, viewer *User, title string,
 	return similar(ctx, db, viewer, title, limit, true)
 }
 
-// similarModes are the candidate conditions and the word match of Similar
-// (typed text against titles and descriptions) and SimilarTitles (titles
-// against titles, both ways); constant SQL, chosen by a bool. Candidates
-// come from two index scans, trigram (ideas_title_trgm_idx) and words
-// (ideas_search_idx or ideas_title_words_idx), each stopped at
-// similarPool rows, so ranking never reads more than twice that however
-// many titles look alike (a community with a thousand "Export … to CSV"
-// ideas ranks an arbitrary few hundred of them).
-var similarModes = map[bool]struct{ trgm, wordsWhere, words string }{
+// Candidate pools of similar, each a bounded index scan (constant SQL). A
+// pool never filters on visibility: that would offer the planner the list
+// indexes (partial on visibility) to walk instead.
+const (
+	// similarPrefixPool: titles starting with the typed text, in the
+	// order of ideas_title_prefix_idx, so the scan stops after 50 entries
+	// however many titles share the start. An exact duplicate sorts first
+	// and is found among any number of look-alikes.
+	similarPrefixPool = `(SELECT i.id FROM ideas i
+		WHERE lower(i.title) LIKE lower(@prefix)
+		ORDER BY lower(i.title) USING ~<~ LIMIT 50)`
+	// similarWordsPool: ideas whose title or description has every typed
+	// word, the last one as a prefix (it is being typed), through
+	// ideas_search_idx; the rarest word drives the scan.
+	similarWordsPool = `(SELECT i.id FROM ideas i WHERE i.search @@ ` + similarTyped + ` LIMIT 200)`
+	// similarTyped is the typed words as a query: @head whole words, @last
+	// a word prefix (letters and digits only, or empty).
+	similarTyped = `(plainto_tsquery('english', cw_unaccent(@head)) && to_tsquery('english', coalesce(nullif(cw_unaccent(@last), '') || ':*', '')))`
+	// similarTrgmPool: titles like the text by trigrams either way, through
+	// ideas_title_trgm_idx. Its cost grows with how many titles share the
+	// text's rarest trigrams, so Similar runs it only when the bounded
+	// pools found too few and nothing close (a typo, a new idea).
+	similarTrgmPool = `(SELECT i.id FROM ideas i WHERE lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) LIMIT 300)`
+)
+
+// similarClose is the score of a close match: a title at least this
+// alike, or one with every typed word and at least 0.45 alike.
+const similarClose = 0.75
+
+// similarModes are the candidate pools and the word match of Similar
+// (typed text against titles and descriptions: bounded pools first, then
+// with trigrams when they found fewer than asked and nothing close) and SimilarTitles
+// (titles against titles, both ways); constant SQL, chosen by a bool.
+// Each pool stops at a fixed number of rows, so ranking never reads more
+// than their sum however many titles look alike.
+var similarModes = map[bool]struct {
+	pools [][]string
+	words string
+	// scans are the plans allowed (see similar).
+	scans string
+}{
 	false: {
-		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
-		wordsWhere: `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
-		words:      `i.search @@ plainto_tsquery('english', cw_unaccent(@t))`,
+		scans: `SET LOCAL enable_seqscan = off`,
+		pools: [][]string{{similarPrefixPool, similarWordsPool}, {similarPrefixPool, similarWordsPool, similarTrgmPool}},
+		words: `i.search @@ ` + similarTyped,
 	},
 	true: {
-		trgm:       `lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title)`,
-		wordsWhere: `i.title_words && (SELECT w FROM words)`,
+		scans: `SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`,
+		pools: [][]string{{similarTrgmPool, `(SELECT i.id FROM ideas i WHERE i.title_words && (SELECT w FROM words) LIMIT 300)`}},
 		words: `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
 				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`,
 	},
 }
 
-// similarPool bounds each candidate scan of similar.
-const similarPool = "300"
+// typedWords splits typed text into its whole words and the word being
+// typed: the last run of letters and digits, when it is at least 3 long
+// (a shorter prefix would match a good part of the vocabulary) and
+// nothing follows it. Only letters and digits go into last, so it cannot
+// carry query syntax into to_tsquery.
+func typedWords(title string) (head, last string) {
+	r := []rune(title)
+	i := len(r)
+	for i > 0 && (unicode.IsLetter(r[i-1]) || unicode.IsDigit(r[i-1])) {
+		i--
+	}
+	if len(r)-i < 3 {
+		return title, ""
+	}
+	return string(r[:i]), string(r[i:])
+}
 
 func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int, mutual bool) ([]SimilarIdea, error) {
 	mode := similarModes[mutual]
@@ -77,6 +124,9 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 	if p := textProblem(title); p != "" || len([]rune(title)) > 200 {
 		return nil, &ValidationError{Fields: map[string]string{"title": "Title must be valid text of at most 200 characters."}}
 	}
+	head, last := typedWords(title)
+	// @prefix: the title as a LIKE prefix (lower() leaves the escapes be).
+	args := map[string]any{"t": title, "prefix": escapeLike(title) + "%", "head": head, "last": last, "viewer": viewerID(viewer), "limit": limit}
 	// The trigram index only prunes at pg_trgm.similarity_threshold; raising
 	// it to the cut-off used below keeps the index scan from rechecking
 	// thousands of loosely similar titles (measured: 380 ms → 90 ms at 100k).
@@ -87,34 +137,52 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		if err := tx.Exec(`SET LOCAL pg_trgm.word_similarity_threshold = 0.45`).Error; err != nil {
 			return err
 		}
-		// The candidate scans stop at similarPool rows, which tempts the
+		// The candidate scans stop at a few hundred rows, which tempts the
 		// planner to walk the table (or a list index) until it has found
 		// that many, fine when a word is everywhere and a scan of the whole
 		// table when it is rare (measured: 430 ms for "dark mode" at 100k).
-		// Only bitmap scans of the trigram and word indexes are wanted.
-		if err := tx.Exec(`SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`).Error; err != nil {
+		// Only the pools' own index scans are wanted: bitmap scans of the
+		// trigram and word indexes, and the ordered title-prefix scan.
+		if err := tx.Exec(mode.scans).Error; err != nil {
 			return err
 		}
-		return tx.Raw(`
+		for _, pools := range mode.pools {
+			out = out[:0]
+			if err := tx.Raw(similarSQL(pools, mode.words), args).Scan(&out).Error; err != nil {
+				return err
+			}
+			// Enough, or a close match (a title this alike, or every word
+			// and a fairly alike title): the trigram pool would only add
+			// looser ones, at a cost that grows with the community.
+			if len(out) >= limit || len(out) > 0 && out[0].Score >= similarClose {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// similarSQL ranks the ideas of pools (constant SQL) against @t.
+func similarSQL(pools []string, words string) string {
+	return `
 		WITH RECURSIVE words AS (SELECT tsvector_to_array(to_tsvector('english', cw_unaccent(@t))) AS w),
+		pool AS (` + strings.Join(pools, " UNION ") + `),
 		-- Word similarity is asymmetric ("dark mode" is all in "dark mode
 		-- for reports", not the other way): take it both ways.
-		-- No visibility test here: it would offer the planner the list
-		-- indexes (partial on visibility) to walk instead.
-		pool AS (
-			(SELECT i.id FROM ideas i WHERE `+mode.trgm+` LIMIT `+similarPool+`)
-			UNION
-			(SELECT i.id FROM ideas i WHERE `+mode.wordsWhere+` LIMIT `+similarPool+`)),
 		raw AS (
-			SELECT i.id, greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
+			SELECT i.id, similarity(lower(i.title), lower(@t)) AS sim,
+				greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
 					word_similarity(lower(i.title), lower(@t))) AS trgm,
-				`+mode.words+` AS fts
+				` + words + ` AS fts
 			FROM pool p JOIN ideas i ON i.id = p.id
 			WHERE i.moderation = 'visible' AND i.deleted_at IS NULL),
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
-		-- title or every word of the text to match.
+		-- title or every word of the text to match. Word similarity is 1
+		-- for every title containing the text; a little of the plain
+		-- similarity ranks the exact duplicate above them.
 		cand AS (
-			SELECT id, trgm + CASE WHEN fts THEN 0.3 ELSE 0 END AS score FROM raw
+			SELECT id, trgm + CASE WHEN fts THEN 0.3 ELSE 0 END + 0.05 * sim AS score FROM raw
 			WHERE fts OR trgm >= 0.45
 			ORDER BY score DESC LIMIT 50),
 		chain AS (
@@ -125,14 +193,11 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		final AS (
 			SELECT DISTINCT ON (start) start, cur, score FROM chain ORDER BY start, hops DESC),
 		best AS (SELECT cur AS id, max(score) AS score FROM final GROUP BY cur)
-		SELECT i.id, i.title, i.status, i.vote_count, b.score, (`+votableSQL+`) AS votable,
+		SELECT i.id, i.title, i.status, i.vote_count, b.score, (` + votableSQL + `) AS votable,
 			EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = @viewer) AS voted
 		FROM best b JOIN ideas i ON i.id = b.id
 		WHERE i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL
-		ORDER BY b.score DESC, i.vote_count DESC, i.id DESC LIMIT @limit`,
-			map[string]any{"t": title, "viewer": viewerID(viewer), "limit": limit}).Scan(&out).Error
-	})
-	return out, err
+		ORDER BY b.score DESC, i.vote_count DESC, i.id DESC LIMIT @limit`
 }
 
 // FreshSimilar brings cached suggestions up to date for viewer in one
