@@ -66,6 +66,7 @@ type Handler struct {
 	metrics   *metrics
 	providers *providerSet
 	similar   *similarCache
+	typed     *typedSimilarCache
 	insights  *insightsCache
 	anonPages *pageCache
 	// ideaPages are the anonymous idea pages, kept apart from the lists
@@ -89,6 +90,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())
 	h.similar = newSimilarCache(5*time.Minute, 10000)
+	h.typed = newTypedSimilarCache(5*time.Minute, 10000)
 	h.insights = newInsightsCache(2*time.Minute, 200)
 	if opts.AnonymousPageTTL == 0 {
 		opts.AnonymousPageTTL = time.Second

@@ -50,7 +50,7 @@ func (h *Handler) apiSimilar(c echo.Context) error {
 	if err := (&echo.DefaultBinder{}).BindQueryParams(c, &in); err != nil {
 		return &models.Problem{Kind: models.ErrBadRequest, Message: "Could not read the query."}
 	}
-	ideas, err := models.Similar(c.Request().Context(), h.db, currentUser(c), in.Title, 5)
+	ideas, err := h.typed.get(c.Request().Context(), h.db, currentUser(c), in.Title, 5)
 	if err != nil {
 		return err
 	}

@@ -182,12 +182,17 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		}
 	}
 
-	if _, err := models.Similar(ctx, db, bob, "dark mode", 5); err != nil {
+	if _, err := models.Similar(ctx, db, bob, "Dark mdoe for the", 5); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range statementsOf(rec.take()) {
-		explainWithoutSeqScans(t, base, s, false, "ideas_title_trgm_idx", "ideas_search_idx")
+	// A typo: the bounded pools (title prefix, words) find nothing close,
+	// so the trigram pool joins them in a second statement.
+	sqls := statementsOf(rec.take())
+	if len(sqls) != 2 {
+		t.Fatalf("similar ran %d statements, want the bounded one and the one with trigrams", len(sqls))
 	}
+	explainWithoutSeqScans(t, base, sqls[0], false, "ideas_title_prefix_idx", "ideas_search_idx")
+	explainWithoutSeqScans(t, base, sqls[1], false, "ideas_title_prefix_idx", "ideas_search_idx", "ideas_title_trgm_idx")
 	if _, err := models.SimilarTitles(ctx, db, nil, idea.Title, 6); err != nil {
 		t.Fatal(err)
 	}

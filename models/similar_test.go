@@ -3,6 +3,8 @@ package models_test
 import (
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/crowdwise/crowdwise/models"
 )
 
@@ -58,4 +60,57 @@ func idOf(ideas map[int64]string, title string) int64 {
 		}
 	}
 	return 0
+}
+
+// similarIDs are the ids Similar suggests for title, best first.
+func similarIDs(t *testing.T, db *gorm.DB, title string) []int64 {
+	t.Helper()
+	sim, err := models.Similar(ctx, db, nil, title, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(sim))
+	for i, s := range sim {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// An exact duplicate is suggested first even when hundreds of titles look
+// just like it (each candidate pool stops after a few hundred rows).
+func TestSimilarFindsTheDuplicateAmongLookAlikes(t *testing.T) {
+	db := openDB(t)
+	ann := newUser(t, db, "Ann")
+	first := newIdea(t, db, ann, "Export reports to CSV files, number 0")
+	if err := db.Exec(`INSERT INTO ideas (title, body, body_html, category_id, author_id)
+		SELECT 'Export reports to CSV files, number ' || n, body, body_html, category_id, author_id
+		FROM ideas, generate_series(1, 700) n WHERE id = ?`, first.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	dup := newIdea(t, db, ann, "Export reports to CSV")
+	db.Exec(`ANALYZE ideas`)
+	for _, typed := range []string{"Export reports to CSV", "export  REPORTS to csv"} {
+		if ids := similarIDs(t, db, typed); len(ids) == 0 || ids[0] != dup.ID {
+			t.Errorf("%q: %v, want %d first", typed, ids, dup.ID)
+		}
+	}
+}
+
+// Suggestions tolerate typos, and the word being typed counts as a prefix.
+func TestSimilarToleratesTyposAndPartialWords(t *testing.T) {
+	db := openDB(t)
+	ann := newUser(t, db, "Ann")
+	dark := newIdea(t, db, ann, "Dark mode for the reporting dashboard")
+	newIdea(t, db, ann, "Keyboard shortcuts everywhere")
+	manyIdeas(t, db, ann, 20)
+	for _, typed := range []string{
+		"Dark mdoe for the reporting dashbaord", // typos
+		"Drak mode for reporting",               // a typo, and fewer words
+		"reporting dashbo",                      // the last word half typed
+		"dark mode for the rep",
+	} {
+		if ids := similarIDs(t, db, typed); len(ids) == 0 || ids[0] != dark.ID {
+			t.Errorf("%q: %v, want %d first", typed, ids, dark.ID)
+		}
+	}
 }
