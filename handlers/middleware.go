@@ -59,9 +59,17 @@ func (h *Handler) recoverPanics() echo.MiddlewareFunc {
 	return middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true})
 }
 
+// gzip compresses answers, except the metrics and the API's PUT and DELETE
+// answers: those are a few dozen bytes of state (a vote, a follow), which
+// gzip makes no smaller, while resetting a compressor for each cost about a
+// sixth of a vote's Go CPU.
 func (h *Handler) gzip() echo.MiddlewareFunc {
 	return middleware.GzipWithConfig(middleware.GzipConfig{
-		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/metrics") },
+		Skipper: func(c echo.Context) bool {
+			m := c.Request().Method
+			return strings.HasPrefix(c.Path(), "/metrics") ||
+				(m == http.MethodPut || m == http.MethodDelete) && strings.HasPrefix(c.Path(), "/api/")
+		},
 	})
 }
 

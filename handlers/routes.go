@@ -179,8 +179,6 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiMember.POST("/ideas", h.apiCreateIdea)
 	apiMember.PATCH("/ideas/:id", h.apiUpdateIdea)
 	apiMember.DELETE("/ideas/:id", h.apiDeleteIdea)
-	apiMember.PUT("/ideas/:id/vote", h.apiVote(true))
-	apiMember.DELETE("/ideas/:id/vote", h.apiVote(false))
 	apiMember.PUT("/ideas/:id/follow", h.apiFollow(true))
 	apiMember.DELETE("/ideas/:id/follow", h.apiFollow(false))
 	apiMember.POST("/ideas/:id/comments", h.apiCreateComment)
@@ -188,6 +186,12 @@ func (h *Handler) routes(e *echo.Echo) {
 	apiMember.PATCH("/comments/:id", h.apiUpdateComment)
 	apiMember.DELETE("/comments/:id", h.apiDeleteComment)
 	apiMember.POST("/comments/:id/flags", h.apiFlagComment)
+
+	// A vote counts the action limits in its own transaction (one commit
+	// per vote), so its group has no actionLimit.
+	apiVote := group(e, "/api/v1", h.requireUser, h.scope(models.ScopeWrite))
+	apiVote.PUT("/ideas/:id/vote", h.apiVote(true))
+	apiVote.DELETE("/ideas/:id/vote", h.apiVote(false))
 
 	// A token cannot mint or manage tokens: a signed-in session only.
 	apiTokens := group(e, "/api/v1", h.sessionOnly, h.requireUser, h.actionLimit)

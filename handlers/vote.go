@@ -64,12 +64,10 @@ func (h *Handler) apiVote(on bool) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var st *models.VoteState
-		if on {
-			st, err = models.Vote(c.Request().Context(), h.db, currentUser(c), id)
-		} else {
-			st, err = models.Unvote(c.Request().Context(), h.db, currentUser(c), id)
-		}
+		// The vote counts the request against the action limits itself, in
+		// the vote's transaction (its route has no actionLimit).
+		from := h.origin(c)
+		st, err := models.SetVote(c.Request().Context(), h.db, currentUser(c), id, on, &from)
 		if err != nil {
 			return err
 		}

@@ -299,28 +299,3 @@ func TokenUser(ctx context.Context, db *gorm.DB, token, ip string) (*User, *APIT
 	}
 	return &u, &t, nil
 }
-
-// CheckTokenAction counts one state-changing request made with a token
-// against per_ip_actions_per_minute twice: for the client IP, as any request,
-// and for the token, wherever it is used from.
-func CheckTokenAction(ctx context.Context, db *gorm.DB, tokenID int64, ip string) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		s, err := loadSettings(tx)
-		if err != nil {
-			return err
-		}
-		for _, k := range []struct{ key, who string }{{"ip:" + ip, "your network"}, {"token:" + itoa(tokenID), "this token"}} {
-			wait, err := hitRate(tx, k.key, s.PerIPActionsPerMinute, time.Minute)
-			if err != nil {
-				return err
-			}
-			if wait > 0 {
-				return &RateLimitError{
-					Message:    "Too many changes from " + k.who + " in the last minute. Please wait " + waitText(wait) + " and try again.",
-					RetryAfter: wait,
-				}
-			}
-		}
-		return nil
-	})
-}

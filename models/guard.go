@@ -76,48 +76,6 @@ func checkPost(tx *gorm.DB, user *User, kind, body string) (string, error) {
 	return ModVisible, nil
 }
 
-// checkVote enforces bans and the per-member vote rate limit, which every
-// vote and unvote request counts against (toggling is voting too). It
-// returns the settings for checkDailyVotes, or nil for staff, who are not
-// limited.
-func checkVote(tx *gorm.DB, user *User) (*SiteSettings, error) {
-	if err := checkBan(tx, user); err != nil {
-		return nil, err
-	}
-	if user.IsStaff() { // staff act for the company, sometimes in bulk
-		return nil, nil
-	}
-	s, err := loadSettings(tx)
-	if err != nil {
-		return nil, err
-	}
-	wait, err := hitRate(tx, "vote:"+itoa(user.ID), s.VotesPerMinute, time.Minute)
-	if err != nil || wait == 0 {
-		return s, err
-	}
-	return nil, &RateLimitError{
-		Message:    "You're voting faster than we allow (" + pluralize(s.VotesPerMinute, "vote") + " a minute). Please wait " + waitText(wait) + " and try again.",
-		RetryAfter: wait,
-	}
-}
-
-// checkDailyVotes counts a vote just cast against votes_per_day, over any 24
-// hours; a vote withdrawn later still counted. s is nil for staff. Beyond
-// the cap the caller's transaction, vote included, rolls back.
-func checkDailyVotes(tx *gorm.DB, user *User, s *SiteSettings) error {
-	if s == nil {
-		return nil
-	}
-	wait, err := hitRate(tx, "votes-day:"+itoa(user.ID), s.VotesPerDay, 24*time.Hour)
-	if err != nil || wait == 0 {
-		return err
-	}
-	return &RateLimitError{
-		Message:    "You've cast " + pluralize(s.VotesPerDay, "vote") + " in the last 24 hours, which is the daily limit. You can vote again in " + waitText(wait) + ".",
-		RetryAfter: wait,
-	}
-}
-
 // checkDuplicate refuses the same text from the same member twice within
 // duplicate_window_minutes (usually a double submit or a spam run). Deleted
 // posts do not count: nobody sees them.

@@ -44,7 +44,7 @@ func (r *sqlRecorder) take() []string {
 
 // bigTables are the tables that grow with the community: no hot statement
 // may read one of them whole.
-var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_events": true}
+var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_counts": true}
 
 type planNode struct {
 	NodeType  string     `json:"Node Type"`

@@ -4,54 +4,128 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// sweepChance is the share of recorded events that also delete every expired
-// row (each row expires when its window has passed); the per-key cleanup
-// below keeps active keys small, the sweep removes keys that never come back
-// (one-off IP addresses).
+// Rate limits count events per key in rate_counts, one row per key and
+// bucket (a second for the minute limits, a minute for longer windows), so
+// a hit is one upsert whatever the limit: the daily vote cap no longer
+// reads every vote of the day, only the minutes the member voted in. A key
+// is always counted over the same window.
+//
+// The window is counted in whole buckets, the oldest one included while it
+// started less than a window ago, so a limit may let through the events of
+// up to one bucket more than an exact sliding window would, and Retry-After
+// is up to one bucket early (a second, or a minute of a day).
+
+// sweepChance is the share of hits that also delete expired rows of every
+// key (keys that never come back, such as one-off IP addresses); a key's
+// own expired rows go whenever it is hit.
 const sweepChance = 0.01
 
-// hitRate records one event under key unless limit events already happened
-// within window, in which case it records nothing and returns how long until
-// the oldest of them leaves the window. tx must be a transaction: the
-// advisory lock on the key (held until commit) makes count-then-insert
-// atomic, so concurrent requests cannot slip past the limit together.
-// A key is always counted over the same window.
-func hitRate(tx *gorm.DB, key string, limit int, window time.Duration) (time.Duration, error) {
-	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, "rate:"+key).Error; err != nil {
-		return 0, err
+// rateHit is one event to count: key against limit events per window.
+type rateHit struct {
+	key    string
+	limit  int
+	window time.Duration
+}
+
+// step is the bucket size of a window: a sixtieth of it, at most a minute.
+func (h rateHit) step() time.Duration { return min(h.window/60, time.Minute) }
+
+// hitRates counts one event under every key of hits in one statement and
+// returns the first hit (in the order given) that went over its limit,
+// with how long until it has room again; over is -1 when none did. tx must
+// be a transaction, and the caller must roll it back when a hit is over:
+// the counts were already raised, and a refused request records nothing.
+//
+// The upsert locks the key's current bucket until commit, so concurrent
+// hits on one key queue there and each sees the others' counts: two
+// requests cannot both take the last slot. Keys are locked in sorted order,
+// so requests sharing several keys (an address and a token) cannot
+// deadlock.
+func hitRates(tx *gorm.DB, hits []rateHit) (over int, wait time.Duration, err error) {
+	order := make([]int, len(hits))
+	for i := range order {
+		order[i] = i
 	}
-	win := interval(window)
-	var r struct {
-		N    int
-		Wait *float64
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(hits[a].key, hits[b].key) })
+	var vals []string
+	var args []any
+	for _, i := range order {
+		vals = append(vals, "(?::text, ?::interval, ?::interval)")
+		args = append(args, hits[i].key, interval(hits[i].window), interval(hits[i].step()))
 	}
-	// The newest `limit` events in the window; when there are that many, a
-	// slot frees up when the oldest of them expires.
-	err := tx.Raw(`SELECT count(*) AS n, extract(epoch FROM min(created_at) + ?::interval - now())::float8 AS wait
-		FROM (SELECT created_at FROM rate_events WHERE key = ? AND created_at > now() - ?::interval
-			ORDER BY created_at DESC LIMIT ?) recent`, win, key, win, limit).Scan(&r).Error
+	// The key's expired buckets go in the same round trip; the new count
+	// is the key's current bucket plus its other buckets in the window.
+	var rows []struct {
+		Key   string
+		Total int64
+	}
+	err = tx.Raw(`WITH k (key, win, step) AS (VALUES `+strings.Join(vals, ", ")+`),
+		expired AS (DELETE FROM rate_counts o USING k WHERE o.key = k.key AND o.expires_at <= now()),
+		up AS (INSERT INTO rate_counts AS r (key, bucket, n, expires_at)
+			SELECT key, date_bin(step, now(), timestamptz '2000-01-01'), 1, date_bin(step, now(), timestamptz '2000-01-01') + win
+			FROM k ORDER BY key
+			ON CONFLICT (key, bucket) DO UPDATE SET n = r.n + 1
+			RETURNING r.key, r.bucket, r.n)
+		SELECT up.key, up.n + coalesce((SELECT sum(o.n) FROM rate_counts o
+			WHERE o.key = up.key AND o.bucket > now() - k.win AND o.bucket <> up.bucket), 0) AS total
+		FROM up JOIN k ON k.key = up.key`, args...).Scan(&rows).Error
 	if err != nil {
-		return 0, err
+		return -1, 0, err
 	}
-	if r.N >= limit {
-		return waitFor(r.Wait), nil
+	totals := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		totals[r.Key] = r.Total
 	}
-	// Record the event and drop the key's rows that left the window, in one
-	// round trip.
-	if err := tx.Exec(`WITH expired AS (DELETE FROM rate_events WHERE key = ? AND created_at <= now() - ?::interval)
-		INSERT INTO rate_events (key, expires_at) VALUES (?, now() + ?::interval)`, key, win, key, win).Error; err != nil {
-		return 0, err
+	for i, h := range hits {
+		if totals[h.key] > int64(h.limit) {
+			wait, err := rateWait(tx, h, totals[h.key])
+			return i, wait, err
+		}
 	}
 	if rand.Float64() < sweepChance {
-		return 0, tx.Exec(`DELETE FROM rate_events WHERE expires_at <= now()`).Error
+		// SKIP LOCKED: the sweep never waits for, or deadlocks with, a
+		// request that is counting one of those keys right now.
+		err = tx.Exec(`DELETE FROM rate_counts WHERE (key, bucket) IN
+			(SELECT key, bucket FROM rate_counts WHERE expires_at <= now() LIMIT 10000 FOR UPDATE SKIP LOCKED)`).Error
 	}
-	return 0, nil
+	return -1, 0, err
+}
+
+// rateWait is how long until hit's key has room again, when total counts
+// (this request's included) are over its limit: until enough of its oldest
+// buckets have left the window for this request to fit.
+func rateWait(tx *gorm.DB, h rateHit, total int64) (time.Duration, error) {
+	var buckets []struct {
+		N    int64
+		Wait float64
+	}
+	if err := tx.Raw(`SELECT n, extract(epoch FROM bucket + ?::interval - now())::float8 AS wait
+		FROM rate_counts WHERE key = ? AND bucket > now() - ?::interval ORDER BY bucket`,
+		interval(h.window), h.key, interval(h.window)).Scan(&buckets).Error; err != nil {
+		return 0, err
+	}
+	need := total - int64(h.limit) // events that must leave the window
+	for _, b := range buckets {
+		if need -= b.N; need <= 0 {
+			return waitFor(&b.Wait), nil
+		}
+	}
+	return h.window, nil
+}
+
+// hitRate counts one event under key (see hitRates) and returns how long to
+// wait when that went over limit, 0 otherwise.
+func hitRate(tx *gorm.DB, key string, limit int, window time.Duration) (time.Duration, error) {
+	_, wait, err := hitRates(tx, []rateHit{{key, limit, window}})
+	return wait, err
 }
 
 // waitFor turns seconds computed by the database into a Retry-After of at
@@ -87,24 +161,59 @@ func pluralize(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// CheckIPAction counts one state-changing request from a client IP against
-// per_ip_actions_per_minute and returns a *RateLimitError beyond it. Staff
-// are not limited; the caller skips them.
-func CheckIPAction(ctx context.Context, db *gorm.DB, ip string) error {
+// Origin is where a state-changing request came from: the client address
+// and, for a bearer token, the token. Both are counted against
+// per_ip_actions_per_minute.
+type Origin struct {
+	IP      string
+	TokenID int64 // 0 for a session
+}
+
+// actionHits are the hits one action from o counts.
+func (o *Origin) actionHits(s *SiteSettings) []rateHit {
+	hits := []rateHit{{"ip:" + o.IP, s.PerIPActionsPerMinute, time.Minute}}
+	if o.TokenID != 0 {
+		hits = append(hits, rateHit{"token:" + itoa(o.TokenID), s.PerIPActionsPerMinute, time.Minute})
+	}
+	return hits
+}
+
+// actionLimitError explains the action hit that went over the limit.
+func actionLimitError(h rateHit, wait time.Duration) error {
+	who := "your network"
+	if strings.HasPrefix(h.key, "token:") {
+		who = "this token"
+	}
+	return &RateLimitError{
+		Message:    "Too many changes from " + who + " in the last minute. Please wait " + waitText(wait) + " and try again.",
+		RetryAfter: wait,
+	}
+}
+
+// CheckAction counts one state-changing request from o against
+// per_ip_actions_per_minute (for its address and its token) and returns a
+// *RateLimitError beyond it, recording nothing then. Staff are not limited;
+// the caller skips them.
+func CheckAction(ctx context.Context, db *gorm.DB, o Origin) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		s, err := loadSettings(tx)
 		if err != nil {
 			return err
 		}
-		wait, err := hitRate(tx, "ip:"+ip, s.PerIPActionsPerMinute, time.Minute)
-		if err != nil || wait == 0 {
+		hits := o.actionHits(s)
+		over, wait, err := hitRates(tx, hits)
+		if err != nil || over < 0 {
 			return err
 		}
-		return &RateLimitError{
-			Message:    "Too many changes from your network in the last minute. Please wait " + waitText(wait) + " and try again.",
-			RetryAfter: wait,
-		}
+		return actionLimitError(hits[over], wait)
 	})
+}
+
+// CheckIPAction counts one state-changing request from a client IP against
+// per_ip_actions_per_minute and returns a *RateLimitError beyond it. Staff
+// are not limited; the caller skips them.
+func CheckIPAction(ctx context.Context, db *gorm.DB, ip string) error {
+	return CheckAction(ctx, db, Origin{IP: ip})
 }
 
 // checkSignup counts one new account from a client IP against
