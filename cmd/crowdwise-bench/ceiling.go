@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crowdwise/crowdwise/handlers"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -28,7 +29,7 @@ type ceiling struct {
 func startCeiling(addr string, page []byte) (*ceiling, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(middleware.Gzip())
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: handlers.GzipLevel}))
 	e.GET("/", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
