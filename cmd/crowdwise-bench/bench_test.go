@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -61,5 +62,21 @@ func TestProxyRoundRobinAndCeiling(t *testing.T) {
 	defer c.stop()
 	if b, err := fetchPage(context.Background(), c.base+"/"); err != nil || string(b) != "<p>fixed page</p>" {
 		t.Errorf("ceiling: %q %v", b, err)
+	}
+}
+
+// The typing mix never repeats a title (the suggestions' cache would
+// answer it), is the same on every run, and reads like half-typed titles.
+func TestTypedTitlesAreNewEachTimeAndStable(t *testing.T) {
+	titles := typedTitles(typedTitleCount)
+	seen := map[string]bool{}
+	for _, s := range titles {
+		if seen[s] || len(s) < 3 || strings.TrimSpace(s) != s {
+			t.Fatalf("title %q is repeated or malformed", s)
+		}
+		seen[s] = true
+	}
+	if again := typedTitles(typedTitleCount); again[777] != titles[777] {
+		t.Error("the typed titles differ between runs")
 	}
 }

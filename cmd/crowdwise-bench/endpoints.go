@@ -34,6 +34,21 @@ func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, e
 			getEndpoint("search", "/search?q="+url.QueryEscape(ds.RealSearchQuery)),
 			getEndpoint("similar", "/api/v1/ideas/similar?title="+url.QueryEscape(ds.RealSimilarTitle)))
 	}
+	// People typing new titles: every request a title not asked before, so
+	// the suggestions' cache never answers (the line above repeats one).
+	titles := typedTitles(typedTitleCount)
+	typing := filepath.Join(cfg.work, "typing.lua")
+	if err := writeTypingScript(typing, titles[:typedTitleCount-100], cfg.threads); err != nil {
+		return nil, err
+	}
+	probeTitles := titles[typedTitleCount-100:] // the probe's own, never in the script
+	eps = append(eps, endpoint{name: "similar, typing (every title new)", method: http.MethodGet,
+		path: "/api/v1/ideas/similar?title=…", script: typing,
+		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
+			p := typedPath(probeTitles[0])
+			probeTitles = probeTitles[1:]
+			return probe(ctx, http.MethodGet, base+p, "", "")
+		}})
 	// Today's worst case: a word and a title of the tiny template
 	// vocabulary, which one idea in ten still has.
 	eps = append(eps,
