@@ -24,66 +24,103 @@ import (
 // recomputing the same list at once.
 type similarCache struct {
 	// search finds the similar titles (models.SimilarTitles).
-	search  func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error)
-	group   singleflight.Group
-	mu      sync.Mutex
-	ttl     time.Duration
-	max     int
-	entries map[int64]similarEntry
-}
-
-type similarEntry struct {
-	at    time.Time
-	title string
-	ideas []models.SimilarIdea
+	search func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error)
+	suggestionStore
 }
 
 func newSimilarCache(ttl time.Duration, max int) *similarCache {
 	search := func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error) {
 		return models.SimilarTitles(ctx, db, nil, title, limit)
 	}
-	return &similarCache{search: search, ttl: ttl, max: max, entries: map[int64]similarEntry{}}
+	return &similarCache{search: search, suggestionStore: newSuggestionStore(ttl, max)}
 }
 
-// get returns up to 5 ideas similar to idea, other than idea itself.
+// get returns up to 5 ideas similar to idea, other than idea itself. The
+// key holds the title, so a renamed idea is searched afresh.
 func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
-	s.mu.Lock()
-	e, ok := s.entries[idea.ID]
-	s.mu.Unlock()
-	if ok && e.title == idea.Title && time.Since(e.at) < s.ttl {
-		return stillVisible(ctx, db, e.ideas)
-	}
 	key := strconv.FormatInt(idea.ID, 10) + "\x00" + idea.Title
-	// The answer serves every waiter: one leaving early must not cancel it.
-	v, err, _ := s.group.Do(key, func() (any, error) { return s.compute(context.WithoutCancel(ctx), db, idea) })
-	if err != nil {
-		return nil, err
+	ideas, cached, err := s.suggestions(ctx, key, func(ctx context.Context) ([]models.SimilarIdea, error) {
+		all, err := s.search(ctx, db, idea.Title, 6)
+		if err != nil {
+			return nil, err
+		}
+		var out []models.SimilarIdea
+		for _, x := range all {
+			if x.ID != idea.ID && len(out) < 5 {
+				out = append(out, x)
+			}
+		}
+		return out, nil
+	})
+	if err != nil || !cached {
+		return ideas, err // just searched: visible now
 	}
-	return v.([]models.SimilarIdea), nil
+	return stillVisible(ctx, db, ideas)
 }
 
-// compute runs the search for idea and stores the answer.
-func (s *similarCache) compute(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
-	all, err := s.search(ctx, db, idea.Title, 6)
-	if err != nil {
-		return nil, err
+// suggestionStore is what both suggestion caches share: answers kept for
+// ttl (at most max of them), and one computation for everyone asking for
+// a key that is not cached (single-flight).
+type suggestionStore struct {
+	group   singleflight.Group
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[string]suggestionEntry
+}
+
+type suggestionEntry struct {
+	at    time.Time
+	ideas []models.SimilarIdea
+}
+
+func newSuggestionStore(ttl time.Duration, max int) suggestionStore {
+	return suggestionStore{ttl: ttl, max: max, entries: map[string]suggestionEntry{}}
+}
+
+// suggestions returns the answer for key and whether it came from the
+// cache; one not cached is computed and stored.
+func (s *suggestionStore) suggestions(ctx context.Context, key string, compute func(context.Context) ([]models.SimilarIdea, error)) (ideas []models.SimilarIdea, cached bool, err error) {
+	if ideas, ok := s.lookup(key); ok {
+		return ideas, true, nil
 	}
-	var out []models.SimilarIdea
-	for _, x := range all {
-		if x.ID != idea.ID && len(out) < 5 {
-			out = append(out, x)
+	// The answer serves every waiter: one leaving early must not cancel it.
+	v, err, _ := s.group.Do(key, func() (any, error) {
+		// A computation that finished just before this one began has the answer.
+		if ideas, ok := s.lookup(key); ok {
+			return ideas, nil
 		}
+		ideas, err := compute(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		s.store(key, ideas)
+		return ideas, nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
+	return v.([]models.SimilarIdea), false, nil
+}
+
+// lookup returns the answer for key if it has not expired.
+func (s *suggestionStore) lookup(key string) ([]models.SimilarIdea, bool) {
 	s.mu.Lock()
+	e, ok := s.entries[key]
+	s.mu.Unlock()
+	return e.ideas, ok && time.Since(e.at) < s.ttl
+}
+
+func (s *suggestionStore) store(key string, ideas []models.SimilarIdea) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(s.entries) >= s.max {
 		for k := range s.entries { // drop an arbitrary entry: cheap, and good enough for a cache this size
 			delete(s.entries, k)
 			break
 		}
 	}
-	s.entries[idea.ID] = similarEntry{at: time.Now(), title: idea.Title, ideas: out}
-	s.mu.Unlock()
-	return out, nil
+	s.entries[key] = suggestionEntry{at: time.Now(), ideas: ideas}
 }
 
 // stillVisible keeps the cached ideas that are still public.
