@@ -30,7 +30,7 @@ func TestPageMarksReadOneEntryPerIdeaUnderTheGenericPlan(t *testing.T) {
 	// Most members vote a little: the plan for "any member" expects few rows.
 	for _, table := range []string{"votes", "follows"} {
 		if err := db.Exec(`WITH voters AS (INSERT INTO users (name) SELECT 'Voter ' || g FROM generate_series(1, 500) g RETURNING id)
-			INSERT INTO `+table+` (idea_id, user_id) SELECT i.id, v.id FROM voters v CROSS JOIN LATERAL
+			INSERT INTO ` + table + ` (idea_id, user_id) SELECT i.id, v.id FROM voters v CROSS JOIN LATERAL
 				(SELECT id FROM ideas ORDER BY id LIMIT 3 OFFSET v.id % 2000) i`).Error; err != nil {
 			t.Fatal(err)
 		}
