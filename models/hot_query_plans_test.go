@@ -46,12 +46,17 @@ func (r *sqlRecorder) take() []string {
 // may read one of them whole.
 var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_counts": true}
 
+// planNode is a node of EXPLAIN (FORMAT JSON); the Actual fields are
+// filled only by EXPLAIN ANALYZE.
 type planNode struct {
-	NodeType  string     `json:"Node Type"`
-	Relation  string     `json:"Relation Name"`
-	IndexName string     `json:"Index Name"`
-	TotalCost float64    `json:"Total Cost"`
-	Plans     []planNode `json:"Plans"`
+	NodeType        string     `json:"Node Type"`
+	Relation        string     `json:"Relation Name"`
+	IndexName       string     `json:"Index Name"`
+	TotalCost       float64    `json:"Total Cost"`
+	ActualRows      float64    `json:"Actual Rows"`
+	ActualLoops     float64    `json:"Actual Loops"`
+	RemovedByFilter float64    `json:"Rows Removed by Filter"`
+	Plans           []planNode `json:"Plans"`
 }
 
 // walk calls fn for n and every node below it.

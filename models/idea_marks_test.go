@@ -45,7 +45,7 @@ func TestPageMarksReadOneEntryPerIdeaUnderTheGenericPlan(t *testing.T) {
 	page := strings.ReplaceAll(strings.Trim(fmt.Sprint(ids), "[]"), " ", ",")
 	for _, table := range []string{"votes", "follows"} {
 		sql := strings.Replace(strings.Replace(models.MarksSQL(table), "?", "$1", 1), "?", "$2", 1)
-		var plan []struct{ Plan marksPlanNode }
+		var plan []struct{ Plan planNode }
 		err := db.Connection(func(conn *gorm.DB) error {
 			defer conn.Exec(`DEALLOCATE marks; RESET plan_cache_mode`)
 			if err := conn.Exec(`PREPARE marks(text, bigint) AS ` + sql).Error; err != nil {
@@ -64,7 +64,7 @@ func TestPageMarksReadOneEntryPerIdeaUnderTheGenericPlan(t *testing.T) {
 			t.Fatalf("%s: explain: %v", table, err)
 		}
 		read := 0.0
-		plan[0].Plan.walk(func(n marksPlanNode) {
+		plan[0].Plan.walk(func(n planNode) {
 			if n.Relation == table {
 				read += (n.ActualRows + n.RemovedByFilter) * n.ActualLoops
 			}
@@ -90,20 +90,5 @@ func TestPageMarksReadOneEntryPerIdeaUnderTheGenericPlan(t *testing.T) {
 		if i.Voted != (i.ID%3 == 0) || i.Following != (i.ID%3 == 0) {
 			t.Errorf("list: idea %d voted %v following %v", i.ID, i.Voted, i.Following)
 		}
-	}
-}
-
-type marksPlanNode struct {
-	Relation        string          `json:"Relation Name"`
-	ActualRows      float64         `json:"Actual Rows"`
-	ActualLoops     float64         `json:"Actual Loops"`
-	RemovedByFilter float64         `json:"Rows Removed by Filter"`
-	Plans           []marksPlanNode `json:"Plans"`
-}
-
-func (n marksPlanNode) walk(fn func(marksPlanNode)) {
-	fn(n)
-	for _, c := range n.Plans {
-		c.walk(fn)
 	}
 }
