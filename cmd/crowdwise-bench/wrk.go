@@ -106,6 +106,16 @@ func parseWrk(out string) (*wrkResult, error) {
 	return r, nil
 }
 
+// luaThreadIDs numbers wrk's threads 0, 1, … (each thread's tid), so a
+// script can give each thread its own share of the requests.
+const luaThreadIDs = `local created = 0
+
+function setup(thread)
+  thread:set("tid", created)
+  created = created + 1
+end
+`
+
 // voteScript is the wrk script for the vote/unvote mix. Each wrk thread
 // walks its own (member, idea) pairs in sweeps: a sweep of PUTs, then a
 // sweep of DELETEs over the same pairs, so nearly every request really
@@ -123,13 +133,7 @@ local ips = { {{range .IPs}}"{{.}}", {{end}} }
 local ideas = { {{range .Ideas}}{{.}}, {{end}} }
 local threads, sweep = {{.Threads}}, {{.Sweep}}
 local offset, n = 0, 0
-local created = 0
-
-function setup(thread)
-  thread:set("tid", created)
-  created = created + 1
-end
-
+` + luaThreadIDs + `
 function init(args)
   offset = tonumber(args[1]) or 0
 end
