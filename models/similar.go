@@ -43,59 +43,35 @@ func SimilarTitles(ctx context.Context, db *gorm.DB, viewer *User, title string,
 	return similar(ctx, db, viewer, title, limit, true)
 }
 
-// Candidate pools of similar, each a bounded index scan (constant SQL). A
-// pool never filters on visibility: that would offer the planner the list
-// indexes (partial on visibility) to walk instead.
+// Candidate pools, each a bounded index scan (constant SQL). A pool never
+// filters on visibility: that would offer the planner the list indexes
+// (partial on visibility) to walk instead.
 const (
 	// similarPrefixPool: titles starting with the typed text, in the
 	// order of ideas_title_prefix_idx, so the scan stops after 50 entries
 	// however many titles share the start. An exact duplicate sorts first
-	// and is found among any number of look-alikes.
+	// and is found among any number of look-alikes. A range rather than
+	// LIKE: it bounds the index scan in a generic plan too (see
+	// similarWhileTyping); U+10FFFF sorts after any character.
 	similarPrefixPool = `(SELECT i.id FROM ideas i
-		WHERE lower(i.title) LIKE lower(@prefix)
+		WHERE lower(i.title) ~>=~ lower(@t) AND lower(i.title) ~<~ (lower(@t) || chr(1114111))
 		ORDER BY lower(i.title) USING ~<~ LIMIT 50)`
-	// similarWordsPool: ideas whose title or description has every typed
-	// word, the last one as a prefix (it is being typed), through
-	// ideas_search_idx; the rarest word drives the scan.
-	similarWordsPool = `(SELECT i.id FROM ideas i WHERE i.search @@ ` + similarTyped + ` LIMIT 200)`
 	// similarTyped is the typed words as a query: @head whole words, @last
-	// a word prefix (letters and digits only, or empty).
+	// a word prefix (letters and digits only, or empty). Similar ranks a
+	// title or description with every typed word higher.
 	similarTyped = `(plainto_tsquery('english', cw_unaccent(@head)) && to_tsquery('english', coalesce(nullif(cw_unaccent(@last), '') || ':*', '')))`
 	// similarTrgmPool: titles like the text by trigrams either way, through
-	// ideas_title_trgm_idx. Its cost grows with how many titles share the
-	// text's rarest trigrams, so Similar runs it only when the bounded
-	// pools found too few and nothing close (a typo, a new idea).
-	similarTrgmPool = `(SELECT i.id FROM ideas i WHERE lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) LIMIT 300)`
+	// ideas_title_trgm_idx, and similarSharedWordPool: titles with a word
+	// of the text, through ideas_title_words_idx. Their cost grows with
+	// how many titles share the text's trigrams and words: fine for an
+	// idea page's cached list, too much on every typing pause (Similar
+	// reads the word list instead, see similar_typed.go).
+	similarTrgmPool       = `(SELECT i.id FROM ideas i WHERE lower(i.title) % lower(@t) OR lower(@t) <% lower(i.title) LIMIT 300)`
+	similarSharedWordPool = `(SELECT i.id FROM ideas i WHERE i.title_words && (SELECT w FROM words) LIMIT 300)`
+	// similarMutualWords: every word of one title among the other's.
+	similarMutualWords = `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
+				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`
 )
-
-// similarClose is the score of a close match: a title at least this
-// alike, or one with every typed word and at least 0.45 alike.
-const similarClose = 0.75
-
-// similarModes are the candidate pools and the word match of Similar
-// (typed text against titles and descriptions: bounded pools first, then
-// with trigrams when they found fewer than asked and nothing close) and SimilarTitles
-// (titles against titles, both ways); constant SQL, chosen by a bool.
-// Each pool stops at a fixed number of rows, so ranking never reads more
-// than their sum however many titles look alike.
-var similarModes = map[bool]struct {
-	pools [][]string
-	words string
-	// scans are the plans allowed (see similar).
-	scans string
-}{
-	false: {
-		scans: `SET LOCAL enable_seqscan = off`,
-		pools: [][]string{{similarPrefixPool, similarWordsPool}, {similarPrefixPool, similarWordsPool, similarTrgmPool}},
-		words: `i.search @@ ` + similarTyped,
-	},
-	true: {
-		scans: `SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`,
-		pools: [][]string{{similarTrgmPool, `(SELECT i.id FROM ideas i WHERE i.title_words && (SELECT w FROM words) LIMIT 300)`}},
-		words: `cardinality(i.title_words) > 0 AND (SELECT cardinality(w) > 0 FROM words)
-				AND (i.title_words <@ (SELECT w FROM words) OR i.title_words @> (SELECT w FROM words))`,
-	},
-}
 
 // typedWords splits typed text into its whole words and the word being
 // typed: the last run of letters and digits, when it is at least 3 long
@@ -115,7 +91,6 @@ func typedWords(title string) (head, last string) {
 }
 
 func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit int, mutual bool) ([]SimilarIdea, error) {
-	mode := similarModes[mutual]
 	title = strings.Join(strings.Fields(title), " ")
 	out := []SimilarIdea{}
 	if len([]rune(title)) < 3 {
@@ -125,40 +100,26 @@ func similar(ctx context.Context, db *gorm.DB, viewer *User, title string, limit
 		return nil, &ValidationError{Fields: map[string]string{"title": "Title must be valid text of at most 200 characters."}}
 	}
 	head, last := typedWords(title)
-	// @prefix: the title as a LIKE prefix (lower() leaves the escapes be).
-	args := map[string]any{"t": title, "prefix": escapeLike(title) + "%", "head": head, "last": last, "viewer": viewerID(viewer), "limit": limit}
-	// The trigram index only prunes at pg_trgm.similarity_threshold; raising
-	// it to the cut-off used below keeps the index scan from rechecking
-	// thousands of loosely similar titles (measured: 380 ms → 90 ms at 100k).
+	args := map[string]any{"t": title, "head": head, "last": last, "viewer": viewerID(viewer), "limit": limit}
+	if !mutual {
+		return similarWhileTyping(ctx, db, title, args)
+	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SET LOCAL pg_trgm.similarity_threshold = 0.45`).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`SET LOCAL pg_trgm.word_similarity_threshold = 0.45`).Error; err != nil {
-			return err
-		}
+		// The trigram index only prunes at pg_trgm.similarity_threshold;
+		// raising it to the cut-off used below keeps the index scan from
+		// rechecking thousands of loosely similar titles (measured: 380 ms
+		// → 90 ms at 100k).
+		//
 		// The candidate scans stop at a few hundred rows, which tempts the
 		// planner to walk the table (or a list index) until it has found
 		// that many, fine when a word is everywhere and a scan of the whole
 		// table when it is rare (measured: 430 ms for "dark mode" at 100k).
-		// Only the pools' own index scans are wanted: bitmap scans of the
-		// trigram and word indexes, and the ordered title-prefix scan.
-		if err := tx.Exec(mode.scans).Error; err != nil {
+		// Only the pools' own bitmap scans are wanted.
+		if err := tx.Exec(`SET LOCAL pg_trgm.similarity_threshold = 0.45; SET LOCAL pg_trgm.word_similarity_threshold = 0.45;
+			SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`).Error; err != nil {
 			return err
 		}
-		for _, pools := range mode.pools {
-			out = out[:0]
-			if err := tx.Raw(similarSQL(pools, mode.words), args).Scan(&out).Error; err != nil {
-				return err
-			}
-			// Enough, or a close match (a title this alike, or every word
-			// and a fairly alike title): the trigram pool would only add
-			// looser ones, at a cost that grows with the community.
-			if len(out) >= limit || len(out) > 0 && out[0].Score >= similarClose {
-				break
-			}
-		}
-		return nil
+		return tx.Raw(similarSQL([]string{similarTrgmPool, similarSharedWordPool}, similarMutualWords), args).Scan(&out).Error
 	})
 	return out, err
 }
@@ -171,12 +132,11 @@ func similarSQL(pools []string, words string) string {
 		-- Word similarity is asymmetric ("dark mode" is all in "dark mode
 		-- for reports", not the other way): take it both ways.
 		raw AS (
-			SELECT i.id, similarity(lower(i.title), lower(@t)) AS sim,
-				greatest(similarity(lower(i.title), lower(@t)), word_similarity(lower(@t), lower(i.title)),
-					word_similarity(lower(i.title), lower(@t))) AS trgm,
-				` + words + ` AS fts
-			FROM pool p JOIN ideas i ON i.id = p.id
-			WHERE i.moderation = 'visible' AND i.deleted_at IS NULL),
+			SELECT x.id, x.sim, greatest(x.sim, word_similarity(lower(@t), x.title), word_similarity(x.title, lower(@t))) AS trgm, x.fts
+			FROM (SELECT i.id, lower(i.title) AS title, similarity(lower(i.title), lower(@t)) AS sim, ` + words + ` AS fts
+				FROM pool p JOIN ideas i ON i.id = p.id
+				WHERE i.moderation = 'visible' AND i.deleted_at IS NULL
+				OFFSET 0) x), -- OFFSET 0: each similarity once (each costs tens of µs)
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
 		-- title or every word of the text to match. Word similarity is 1
 		-- for every title containing the text; a little of the plain
@@ -188,8 +148,11 @@ func similarSQL(pools []string, words string) string {
 		chain AS (
 			SELECT c.id AS start, c.id AS cur, c.score, 0 AS hops FROM cand c
 			UNION ALL
-			SELECT ch.start, i.merged_into_id, ch.score, ch.hops + 1 FROM chain ch JOIN ideas i ON i.id = ch.cur
-			WHERE i.merged_into_id IS NOT NULL AND ch.hops < 20),
+			-- LIMIT 1: a primary-key lookup per candidate, never a hash of
+			-- every merged idea (the planner's pick for a plain join).
+			SELECT ch.start, m.merged_into_id, ch.score, ch.hops + 1 FROM chain ch,
+				LATERAL (SELECT i.merged_into_id FROM ideas i WHERE i.id = ch.cur AND i.merged_into_id IS NOT NULL LIMIT 1) m
+			WHERE ch.hops < 20),
 		final AS (
 			SELECT DISTINCT ON (start) start, cur, score FROM chain ORDER BY start, hops DESC),
 		best AS (SELECT cur AS id, max(score) AS score FROM final GROUP BY cur)
