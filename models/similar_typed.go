@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,24 +57,27 @@ const similarWordsSQL = `
 		WHERE l.p <> '' AND d.word >= l.p AND d.word < l.p || chr(1114111) AND d.ideas > 0
 		ORDER BY d.ideas DESC, d.word LIMIT 3)`
 
-// similarWordPool is the word pool of Similar for n rarest typed words:
-// ideas whose title has every one of them (each @rK is a word, or the
-// words the last word may be, separated by spaces), through
-// ideas_title_words_idx. Every word is in at most similarWordCap titles,
-// so the index scan reads a bounded number of entries.
-func similarWordPool(n, limit int) string {
-	conds := make([]string, n)
-	for k := range conds {
-		conds[k] = fmt.Sprintf(`i.title_words && string_to_array(@r%d, ' ')`, k+1)
-	}
-	return fmt.Sprintf(`(SELECT i.id FROM ideas i WHERE %s LIMIT %d)`, strings.Join(conds, " AND "), limit)
+// similarHasWord is, for the K-th rarest typed word, "the title has it"
+// (@rK is a word, or the words the last word may be, separated by
+// spaces), through ideas_title_words_idx. Every word is in at most
+// similarWordCap titles, so each index scan reads a bounded number of
+// entries.
+var similarHasWord = [similarWordPools]string{
+	`i.title_words && string_to_array(@r1, ' ')`,
+	`i.title_words && string_to_array(@r2, ' ')`,
+	`i.title_words && string_to_array(@r3, ' ')`,
 }
 
-// similarSingleWordPool is a pool of the ideas with the K-th rarest typed
-// word: with two or three rare words, one of them may be wrong (a typo
+// similarWordPool is the ideas with each of the n rarest typed words.
+func similarWordPool(n int) string {
+	return `(SELECT i.id FROM ideas i WHERE ` + strings.Join(similarHasWord[:n], " AND ") + ` LIMIT 100)`
+}
+
+// similarSingleWordPool is the ideas with the k-th rarest typed word
+// (from 0): with two or three rare words, one of them may be wrong (a typo
 // corrected to another word, a word the duplicate does not have).
 func similarSingleWordPool(k int) string {
-	return fmt.Sprintf(`(SELECT i.id FROM ideas i WHERE i.title_words && string_to_array(@r%d, ' ') LIMIT 30)`, k)
+	return `(SELECT i.id FROM ideas i WHERE ` + similarHasWord[k] + ` LIMIT 30)`
 }
 
 // typedTokens are the words of title (runs of letters and digits, lower
@@ -177,14 +179,14 @@ func similarRequirements(hits []similarWordHit, ntoks int, typing bool) (reqs []
 func similarTypedPool(reqs []similarRequirement, args map[string]any) []string {
 	pools := []string{similarPrefixPool}
 	for k, r := range reqs {
-		args[fmt.Sprintf("r%d", k+1)] = strings.Join(r.words, " ")
+		args["r"+strconv.Itoa(k+1)] = strings.Join(r.words, " ")
 	}
 	if len(reqs) > 0 {
-		pools = append(pools, similarWordPool(len(reqs), 100))
+		pools = append(pools, similarWordPool(len(reqs)))
 	}
 	if len(reqs) > 1 {
 		for k := range reqs {
-			pools = append(pools, similarSingleWordPool(k+1))
+			pools = append(pools, similarSingleWordPool(k))
 		}
 	}
 	return []string{`SELECT p.id FROM (` + strings.Join(pools, " UNION ") + `) p JOIN ideas i ON i.id = p.id
