@@ -65,18 +65,21 @@ func TestProxyRoundRobinAndCeiling(t *testing.T) {
 	}
 }
 
-// The typing mix never repeats a title (the suggestions' cache would
-// answer it), is the same on every run, and reads like half-typed titles.
-func TestTypedTitlesAreNewEachTimeAndStable(t *testing.T) {
-	titles := typedTitles(typedTitleCount)
-	seen := map[string]bool{}
-	for _, s := range titles {
-		if seen[s] || len(s) < 3 || strings.TrimSpace(s) != s {
-			t.Fatalf("title %q is repeated or malformed", s)
+// The typing and fresh-search mixes never repeat a title or query (a
+// cache would answer it), are the same on every run, and read like what
+// people type.
+func TestFreshMixesAreNewEachTimeAndStable(t *testing.T) {
+	for name, gen := range map[string]func(int) []string{"typed titles": typedTitles, "search queries": searchQueries} {
+		items := gen(20000)
+		seen := map[string]bool{}
+		for _, s := range items {
+			if seen[s] || len(s) < 3 || strings.TrimSpace(s) != s {
+				t.Fatalf("%s: %q is repeated or malformed", name, s)
+			}
+			seen[s] = true
 		}
-		seen[s] = true
-	}
-	if again := typedTitles(typedTitleCount); again[777] != titles[777] {
-		t.Error("the typed titles differ between runs")
+		if again := gen(20000); again[777] != items[777] {
+			t.Errorf("the %s differ between runs", name)
+		}
 	}
 }

@@ -36,19 +36,26 @@ func benchEndpoints(ds *dataset, tokens []string, cfg loadConfig) ([]endpoint, e
 	}
 	// People typing new titles: every request a title not asked before, so
 	// the suggestions' cache never answers (the line above repeats one).
-	titles := typedTitles(typedTitleCount)
-	typing := filepath.Join(cfg.work, "typing.lua")
-	if err := writeTypingScript(typing, titles[:typedTitleCount-100], cfg.threads); err != nil {
+	var typed, queries []string
+	for _, t := range typedTitles(typedTitleCount) {
+		typed = append(typed, typedPath(t))
+	}
+	for _, q := range searchQueries(searchQueryCount) {
+		queries = append(queries, searchPath(q))
+	}
+	typing, err := freshEndpoint("similar, typing (every title new)", "/api/v1/ideas/similar?title=…",
+		filepath.Join(cfg.work, "typing.lua"), typed, cfg.threads)
+	if err != nil {
 		return nil, err
 	}
-	probeTitles := titles[typedTitleCount-100:] // the probe's own, never in the script
-	eps = append(eps, endpoint{name: "similar, typing (every title new)", method: http.MethodGet,
-		path: "/api/v1/ideas/similar?title=…", script: typing,
-		probe: func(ctx context.Context, base string) (string, time.Duration, error) {
-			p := typedPath(probeTitles[0])
-			probeTitles = probeTitles[1:]
-			return probe(ctx, http.MethodGet, base+p, "", "")
-		}})
+	// And searching: the search line above repeats one query, which the
+	// shared anonymous pages answer; here every query is new.
+	searching, err := freshEndpoint("search (every query new)", "/search?q=…",
+		filepath.Join(cfg.work, "search.lua"), queries, cfg.threads)
+	if err != nil {
+		return nil, err
+	}
+	eps = append(eps, typing, searching)
 	// Today's worst case: a word and a title of the tiny template
 	// vocabulary, which one idea in ten still has.
 	eps = append(eps,
