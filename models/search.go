@@ -78,10 +78,13 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 		bar AS (
 			SELECT (SELECT count(*) FROM own) > ` + strconv.Itoa(CountCap) + ` AS many,
 				(SELECT rank FROM own ORDER BY rank DESC OFFSET CAST(@offset AS int) + CAST(@limit AS int) LIMIT 1) AS rank),
-		others AS (
-			SELECT c.id, c.rank, i.vote_count FROM comment_hits c JOIN ideas i ON i.id = c.id, bar
+		reach AS MATERIALIZED (
+			SELECT c.id, c.rank, (SELECT i.vote_count FROM ideas i WHERE i.id = c.id AND ` + scope + `) AS vote_count
+			FROM comment_hits c, bar
 			WHERE (NOT bar.many OR bar.rank IS NULL OR c.rank >= bar.rank)
-				AND NOT EXISTS (SELECT 1 FROM idea_hits h WHERE h.id = c.id) AND ` + scope + `),
+				AND NOT EXISTS (SELECT 1 FROM idea_hits h WHERE h.id = c.id)),
+		-- (vote_count is never null: a null is an idea viewer may not see.)
+		others AS (SELECT id, rank, vote_count FROM reach WHERE vote_count IS NOT NULL),
 		shown AS (SELECT id, rank, vote_count FROM own UNION ALL SELECT id, rank, vote_count FROM others),
 		-- Only the page's ideas are joined for their columns and headlines.
 		page AS (SELECT id, rank, count(*) OVER () AS total FROM shown
