@@ -95,11 +95,12 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 	}
 	// A common word matches more rows than the caps take, and which ones
 	// are taken must not vary between requests (or page 2 would repeat
-	// page 1): a sequential scan, which the planner prefers for a common
-	// word, starts wherever a concurrent scan of the table is, whereas
-	// the GIN indexes' bitmaps give the same rows in the same order.
+	// page 1). For a word in a few percent of rows the planner reads the
+	// table from its start until the cap is reached — cheaper than a GIN
+	// bitmap of every match, O(matches) — but a synchronized scan would
+	// start wherever a concurrent scan of the table is: not here.
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SET LOCAL enable_seqscan = off`).Error; err != nil {
+		if err := tx.Exec(`SET LOCAL synchronize_seqscans = off`).Error; err != nil {
 			return err
 		}
 		err := tx.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
