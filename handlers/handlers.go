@@ -74,6 +74,9 @@ type Handler struct {
 	ideaPages *pageCache
 	outbound  *outbound.Client
 	draining  atomic.Bool
+	// hitPages are the anonymous search pages, kept apart so odd
+	// queries cannot crowd the lists out.
+	hitPages *pageCache
 }
 
 // New builds the router with every route and middleware.
@@ -97,6 +100,7 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	}
 	h.anonPages = newPageCache(opts.AnonymousPageTTL, 1000)
 	h.ideaPages = newPageCache(opts.AnonymousPageTTL, 32)
+	h.hitPages = newPageCache(opts.AnonymousPageTTL, 200)
 	h.outbound = outbound.New(opts.Outbound)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {

@@ -21,6 +21,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(h.gzip(), h.bearer, h.sessions, h.refuseOversize, h.csrf(), h.validText)
 	e.Use(h.anonPages.forgetOnWrite)
 	e.Use(h.ideaPages.forgetOnWrite)
+	e.Use(h.hitPages.forgetOnWrite)
 
 	// Operations and assets: no session, no CSRF cookie.
 	e.GET("/healthz", h.healthz)

@@ -21,7 +21,40 @@ type searchView struct {
 
 // search never fails on what people type: an empty or junk query shows a
 // friendly empty state, text the search cannot take is named at the box.
+//
+// Anonymous visitors share the page rendered at most a moment ago (see
+// pageCache; hitPages holds at most 200): people search the same
+// popular words, and only their CSRF token differs. Only a 200 is shared.
 func (h *Handler) search(c echo.Context) error {
+	if currentUser(c) == nil {
+		sp, ok, err := h.hitPages.page(c.Request().URL.RequestURI(), func(nonce string) (*sharedPage, error) {
+			status, p, err := h.searchPage(c, nonce)
+			if err != nil {
+				return nil, err
+			}
+			body, err := h.renderBytes(c, "search", p)
+			if err != nil {
+				return nil, err
+			}
+			return &sharedPage{body: body, status: status}, nil
+		})
+		if ok {
+			if err != nil {
+				return err
+			}
+			return sendPage(c, sp.status, h.hitPages.withToken(sp.body, csrfToken(c)))
+		}
+	}
+	status, p, err := h.searchPage(c, csrfToken(c))
+	if err != nil {
+		return err
+	}
+	return h.render(c, status, "search", p)
+}
+
+// searchPage is the search page for c's query and viewer, with token as
+// its CSRF token.
+func (h *Handler) searchPage(c echo.Context, token string) (int, page, error) {
 	in, p := bindList(c, 20)
 	title := "Search"
 	if in.Q != "" {
@@ -31,13 +64,17 @@ func (h *Handler) search(c echo.Context) error {
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		v := searchView{Q: in.Q, Result: &models.SearchResult{Hits: []models.SearchHit{}, Page: p}, Fields: ve.Fields}
-		return h.render(c, http.StatusUnprocessableEntity, "search", h.page(c, "Search", v))
+		pg := h.page(c, "Search", v)
+		pg.CSRF = token
+		return http.StatusUnprocessableEntity, pg, nil
 	}
 	if err != nil {
-		return err
+		return 0, page{}, err
 	}
 	v := searchView{Q: in.Q, Result: res, Pager: newPager("/search", withPerPage(c, url.Values{"q": {in.Q}}), res.Page)}
-	return h.render(c, listStatus(res.Page), "search", h.page(c, title, v))
+	pg := h.page(c, title, v)
+	pg.CSRF = token
+	return listStatus(res.Page), pg, nil
 }
 
 // similarParams is the query of GET /api/v1/ideas/similar.

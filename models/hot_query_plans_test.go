@@ -53,6 +53,7 @@ type planNode struct {
 	Relation        string     `json:"Relation Name"`
 	IndexName       string     `json:"Index Name"`
 	TotalCost       float64    `json:"Total Cost"`
+	PlanRows        float64    `json:"Plan Rows"`
 	ActualRows      float64    `json:"Actual Rows"`
 	ActualLoops     float64    `json:"Actual Loops"`
 	RemovedByFilter float64    `json:"Rows Removed by Filter"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"html/template"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -47,53 +48,78 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 	}
 	args := map[string]any{"q": q, "viewer": viewerID(viewer), "limit": page.PerPage, "offset": page.Offset()}
 	scope := searchScope(viewer)
-	match := `WITH query AS (SELECT websearch_to_tsquery('english', cw_unaccent(@q)) AS tsq),
+	match := `WITH query AS MATERIALIZED (SELECT websearch_to_tsquery('english', cw_unaccent(@q)) AS tsq),
 		-- Ranking costs a call per match; a very common word would rank
 		-- every row. Each side is capped (searchCap), so totals read
 		-- "at least" for such words, and responses stay fast.
 		-- The query is written out (a constant to the planner) so each
-		-- side reads its GIN index; the ideas' scope is applied in shown,
-		-- as here it would offer the planner the list indexes (partial on
-		-- visibility) to walk until it has searchCap rows.
-		idea_hits AS (
-			SELECT i.id, i.search FROM ideas i
+		-- side reads its GIN index. An idea's row is read once: its rank,
+		-- votes and whether viewer may see it come with the match (the
+		-- scope is a column, not a filter, else the planner would walk
+		-- the list indexes until it has searchCap visible rows).
+		idea_hits AS MATERIALIZED (
+			SELECT i.id, ts_rank_cd(i.search, (SELECT tsq FROM query)) AS rank, i.vote_count, (` + scope + `) AS shown
+			FROM ideas i
 			WHERE i.search @@ websearch_to_tsquery('english', cw_unaccent(@q)) LIMIT ` + searchCap + `),
-		comment_hits AS (
-			SELECT cm.idea_id, cm.search FROM comments cm
-			WHERE cm.search @@ websearch_to_tsquery('english', cw_unaccent(@q)) AND ` + commentSearchScope(viewer) + `
-			LIMIT ` + searchCap + `),
-		hits AS (
-			SELECT h.id, ts_rank_cd(h.search, query.tsq) AS rank FROM idea_hits h, query
-			UNION ALL
-			SELECT h.idea_id, 0.5 * ts_rank_cd(h.search, query.tsq) FROM comment_hits h, query),
-		ranked AS (SELECT id, sum(rank) AS rank FROM hits GROUP BY id),
-		-- Rank and count narrow rows; only the page's ideas are joined
-		-- for their columns and headlines.
-		shown AS (SELECT r.id, r.rank, i.vote_count FROM ranked r JOIN ideas i ON i.id = r.id WHERE ` + scope + `),
+		comment_hits AS MATERIALIZED (
+			SELECT cm.idea_id AS id, sum(0.5 * ts_rank_cd(cm.search, (SELECT tsq FROM query))) AS rank FROM (
+				SELECT cm.idea_id, cm.search FROM comments cm
+				WHERE cm.search @@ websearch_to_tsquery('english', cw_unaccent(@q)) AND ` + commentSearchScope(viewer) + `
+				LIMIT ` + searchCap + `) cm
+			GROUP BY cm.idea_id),
+		own AS (
+			SELECT h.id, h.rank + coalesce(c.rank, 0) AS rank, h.vote_count
+			FROM idea_hits h LEFT JOIN comment_hits c ON c.id = h.id WHERE h.shown),
+		-- Ideas found only by their comments need their row (scope,
+		-- votes). When the ideas' own matches already fill this page and
+		-- one more row, and outnumber CountCap (the total shows "1,000+"),
+		-- only those ranked at least as high as that next row can reach
+		-- the page: the rest are never read.
+		bar AS (
+			SELECT (SELECT count(*) FROM own) > ` + strconv.Itoa(CountCap) + ` AS many,
+				(SELECT rank FROM own ORDER BY rank DESC OFFSET CAST(@offset AS int) + CAST(@limit AS int) LIMIT 1) AS rank),
+		reach AS MATERIALIZED (
+			SELECT c.id, c.rank, (SELECT i.vote_count FROM ideas i WHERE i.id = c.id AND ` + scope + `) AS vote_count
+			FROM comment_hits c, bar
+			WHERE (NOT bar.many OR bar.rank IS NULL OR c.rank >= bar.rank)
+				AND NOT EXISTS (SELECT 1 FROM idea_hits h WHERE h.id = c.id)),
+		-- (vote_count is never null: a null is an idea viewer may not see.)
+		others AS (SELECT id, rank, vote_count FROM reach WHERE vote_count IS NOT NULL),
+		shown AS (SELECT id, rank, vote_count FROM own UNION ALL SELECT id, rank, vote_count FROM others),
+		-- Only the page's ideas are joined for their columns and headlines.
 		page AS (SELECT id, rank, count(*) OVER () AS total FROM shown
 			ORDER BY rank DESC, vote_count DESC, id DESC LIMIT @limit OFFSET @offset)`
-	db = db.WithContext(ctx)
 	var rows []struct {
 		SearchHit
 		Total int64
 	}
-	err := db.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
+	// A common word matches more rows than the caps take, and which ones
+	// are taken must not vary between requests (or page 2 would repeat
+	// page 1). For a word in a few percent of rows the planner reads the
+	// table from its start until the cap is reached — cheaper than a GIN
+	// bitmap of every match, O(matches) — but a synchronized scan would
+	// start wherever a concurrent scan of the table is: not here.
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET LOCAL synchronize_seqscans = off`).Error; err != nil {
+			return err
+		}
+		err := tx.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
 			ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
 				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
-		FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
-		ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
+			FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
+			ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
+		if err != nil || len(rows) > 0 || page.Number == 1 {
+			return err
+		}
+		// Past the end: count, to link the last page.
+		return tx.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error
+	})
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
 		res.Hits = append(res.Hits, r.SearchHit)
 		res.Page.Total = r.Total
-	}
-	if len(rows) == 0 && page.Number > 1 {
-		// Past the end: count, to link the last page.
-		if err := db.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error; err != nil {
-			return nil, err
-		}
 	}
 	if res.Page.Total > CountCap && len(rows) > 0 {
 		res.Page.More = int64(page.Offset()+len(rows)) < res.Page.Total
