@@ -116,7 +116,9 @@ func ListAccounts(ctx context.Context, db *gorm.DB, fx FX, q AccountQuery) (*Acc
 		map[bool]string{true: ", " + ideas + " AS ideas", false: ""}[q.Sort == "ideas"] + `
 		FROM crm_accounts a LEFT JOIN unnest(CAST(@codes AS text[]), CAST(@rates AS float8[])) AS r(code, rate) ON r.code = a.currency
 		WHERE ` + cond
-	if q.Sort == "arr" {
+	if q.Sort == "arr" && args["like"] == nil {
+		// A search's matches come from the trigram index instead, and
+		// only they are sorted (merging would scan each currency for them).
 		inner = accountsByARR(cond)
 		args["reach"] = q.Page.Offset() + q.Page.PerPage + 1
 	}

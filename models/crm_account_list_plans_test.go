@@ -34,7 +34,8 @@ func manyAccounts(t *testing.T, db *gorm.DB, n int) {
 // accounts, read at most the page's reach from each currency (the list),
 // CountCap+1 rows (the capped count) and one row per segment (the segment
 // filter's choices). Sorting every account by converted ARR, counting every
-// account and DISTINCT over every account each read all 3,000.
+// account and DISTINCT over every account each read all 3,000. (A search
+// sorts only its matches, which the trigram index finds.)
 func TestAccountsByARRReadOnlyTheirPage(t *testing.T) {
 	base := openDB(t)
 	rec := &sqlRecorder{}
