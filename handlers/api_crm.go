@@ -86,7 +86,8 @@ func (h *Handler) apiListAccounts(c echo.Context) error {
 	for i := range p.Accounts {
 		out[i] = toAPIAccount(&p.Accounts[i].CRMAccount)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"accounts": out, "page": p.Page.Number, "per_page": p.Page.PerPage, "total": p.Page.Total})
+	return c.JSON(http.StatusOK, map[string]any{"accounts": out, "page": p.Page.Number, "per_page": p.Page.PerPage, "total": p.Page.Total,
+		"total_capped": p.Page.Capped, "has_more": p.Page.HasNext()})
 }
 
 // accountJSON is the input of POST and PATCH /api/v1/accounts; PATCH

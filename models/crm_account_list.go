@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -11,9 +12,12 @@ import (
 
 // AccountSorts maps each account list order to its ORDER BY; user text
 // never reaches SQL. ARR compares in the reporting currency (accounts in a
-// currency without a rate last).
+// currency without a rate last), equal amounts the larger in their own
+// currency first: within one currency the order is then exactly
+// (arr_cents, id), which is what lets the list merge each currency's top
+// rows from crm_accounts_currency_arr_idx instead of sorting every account.
 var AccountSorts = map[string]string{
-	"arr":   "arr_converted DESC NULLS LAST, a.id DESC",
+	"arr":   "arr_converted DESC NULLS LAST, a.arr_cents DESC, a.id DESC",
 	"name":  "lower(a.name), a.id",
 	"ideas": "ideas DESC, a.id DESC",
 }
@@ -93,12 +97,6 @@ func ListAccounts(ctx context.Context, db *gorm.DB, fx FX, q AccountQuery) (*Acc
 	}
 	cond := strings.Join(where, " AND ")
 	out := &AccountPage{Accounts: []AccountRow{}, Page: q.Page, Currency: fx.Currency}
-	if err := rawNamed(db, `SELECT count(*) FROM crm_accounts a WHERE `+cond, args).Scan(&out.Page.Total).Error; err != nil {
-		return nil, err
-	}
-	if int64(q.Page.Offset()) >= out.Page.Total {
-		return out, nil
-	}
 	// The idea count is only computed for the page, unless the list is
 	// ordered by it; then it comes from the insights rollup while that is
 	// fresh (counting the demand view for every account took most of a
@@ -113,10 +111,17 @@ func ListAccounts(ctx context.Context, db *gorm.DB, fx FX, q AccountQuery) (*Acc
 			ideas = `coalesce((SELECT x.ideas FROM insights_account_ideas x WHERE x.account_id = a.id), 0)`
 		}
 	}
+	args["limit"] = q.Page.PerPage + 1 // one beyond the page says whether another follows
 	inner := `SELECT a.*, round(a.arr_cents * r.rate)::bigint AS arr_converted` +
 		map[bool]string{true: ", " + ideas + " AS ideas", false: ""}[q.Sort == "ideas"] + `
 		FROM crm_accounts a LEFT JOIN unnest(CAST(@codes AS text[]), CAST(@rates AS float8[])) AS r(code, rate) ON r.code = a.currency
 		WHERE ` + cond
+	if q.Sort == "arr" && args["like"] == nil {
+		// A search's matches come from the trigram index instead, and
+		// only they are sorted (merging would scan each currency for them).
+		inner = accountsByARR(cond)
+		args["reach"] = q.Page.Offset() + q.Page.PerPage + 1
+	}
 	outer := `SELECT p.*` + map[bool]string{true: "", false: ", " + strings.ReplaceAll(ideas, "a.id", "p.id") + " AS ideas"}[q.Sort == "ideas"] + `,
 		(SELECT count(*) FROM crm_memberships m WHERE m.account_id = p.id) AS members
 		FROM (` + inner + ` ORDER BY ` + AccountSorts[q.Sort] + ` LIMIT @limit OFFSET @offset) p
@@ -124,13 +129,66 @@ func ListAccounts(ctx context.Context, db *gorm.DB, fx FX, q AccountQuery) (*Acc
 	if err := db.Raw(outer, args).Scan(&out.Accounts).Error; err != nil {
 		return nil, err
 	}
+	if len(out.Accounts) > q.Page.PerPage {
+		out.Accounts, out.Page.More = out.Accounts[:q.Page.PerPage], true
+	}
+	if err := countAccounts(db, &out.Page, cond, args, len(out.Accounts)); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// Segments lists the segments accounts use, for filters.
+// accountsByARR selects the accounts matching cond in the ARR order's
+// reach (offset + page + 1) without sorting every account: the currencies
+// in use come from a skip scan of crm_accounts_currency_arr_idx (one probe
+// each), each currency's first @reach rows from the same index in
+// (arr_cents, id) order, and only those few are converted and merged.
+func accountsByARR(cond string) string {
+	return `WITH RECURSIVE cur(code) AS (
+			(SELECT currency FROM crm_accounts ORDER BY currency LIMIT 1)
+			UNION ALL
+			SELECT (SELECT c.currency FROM crm_accounts c WHERE c.currency > cur.code ORDER BY c.currency LIMIT 1)
+			FROM cur WHERE cur.code IS NOT NULL)
+		SELECT a.*, round(a.arr_cents * r.rate)::bigint AS arr_converted
+		FROM cur LEFT JOIN unnest(CAST(@codes AS text[]), CAST(@rates AS float8[])) AS r(code, rate) ON r.code = cur.code
+		CROSS JOIN LATERAL (SELECT a.* FROM crm_accounts a WHERE a.currency = cur.code AND ` + cond + `
+			ORDER BY a.arr_cents DESC, a.id DESC LIMIT @reach) a
+		WHERE cur.code IS NOT NULL`
+}
+
+// countAccounts fills pg's total as the idea lists do (countList): the
+// last page knows it from its own rows; otherwise the count stops at
+// CountCap+1 ("1,000+ accounts"), and a page past the end counts exactly,
+// no further than the offset it has just skipped.
+func countAccounts(db *gorm.DB, pg *Page, cond string, args map[string]any, rows int) error {
+	if !pg.More && (rows > 0 || pg.Number == 1) {
+		pg.Total = int64(pg.Offset() + rows)
+		return nil
+	}
+	if rows == 0 {
+		return rawNamed(db, `SELECT count(*) FROM crm_accounts a WHERE `+cond, args).Scan(&pg.Total).Error
+	}
+	if err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM crm_accounts a WHERE `+cond+` LIMIT `+strconv.Itoa(CountCap+1)+`) n`, args).
+		Scan(&pg.Total).Error; err != nil {
+		return err
+	}
+	if pg.Total > CountCap {
+		pg.Total, pg.Capped = CountCap, true
+	}
+	return nil
+}
+
+// Segments lists the segments accounts use (at most 100), for filters: a
+// skip scan of crm_accounts_segment_idx, one probe per segment, rather than
+// reading every account for a handful of distinct values.
 func Segments(ctx context.Context, db *gorm.DB) ([]string, error) {
 	out := []string{}
-	err := db.WithContext(ctx).Raw(`SELECT DISTINCT segment FROM crm_accounts WHERE segment <> '' ORDER BY segment LIMIT 100`).Scan(&out).Error
+	err := db.WithContext(ctx).Raw(`WITH RECURSIVE s(segment) AS (
+			(SELECT segment FROM crm_accounts WHERE segment > '' ORDER BY segment LIMIT 1)
+			UNION ALL
+			SELECT (SELECT a.segment FROM crm_accounts a WHERE a.segment > s.segment ORDER BY a.segment LIMIT 1)
+			FROM s WHERE s.segment IS NOT NULL)
+		SELECT segment FROM s WHERE segment IS NOT NULL LIMIT 100`).Scan(&out).Error
 	return out, err
 }
 
