@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -132,7 +131,7 @@ func ListAccounts(ctx context.Context, db *gorm.DB, fx FX, q AccountQuery) (*Acc
 	if len(out.Accounts) > q.Page.PerPage {
 		out.Accounts, out.Page.More = out.Accounts[:q.Page.PerPage], true
 	}
-	if err := countAccounts(db, &out.Page, cond, args, len(out.Accounts)); err != nil {
+	if err := countList(db, &out.Page, "crm_accounts a", cond, args, len(out.Accounts), false); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -154,28 +153,6 @@ func accountsByARR(cond string) string {
 		CROSS JOIN LATERAL (SELECT a.* FROM crm_accounts a WHERE a.currency = cur.code AND ` + cond + `
 			ORDER BY a.arr_cents DESC, a.id DESC LIMIT @reach) a
 		WHERE cur.code IS NOT NULL`
-}
-
-// countAccounts fills pg's total as the idea lists do (countList): the
-// last page knows it from its own rows; otherwise the count stops at
-// CountCap+1 ("1,000+ accounts"), and a page past the end counts exactly,
-// no further than the offset it has just skipped.
-func countAccounts(db *gorm.DB, pg *Page, cond string, args map[string]any, rows int) error {
-	if !pg.More && (rows > 0 || pg.Number == 1) {
-		pg.Total = int64(pg.Offset() + rows)
-		return nil
-	}
-	if rows == 0 {
-		return rawNamed(db, `SELECT count(*) FROM crm_accounts a WHERE `+cond, args).Scan(&pg.Total).Error
-	}
-	if err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM crm_accounts a WHERE `+cond+` LIMIT `+strconv.Itoa(CountCap+1)+`) n`, args).
-		Scan(&pg.Total).Error; err != nil {
-		return err
-	}
-	if pg.Total > CountCap {
-		pg.Total, pg.Capped = CountCap, true
-	}
-	return nil
 }
 
 // Segments lists the segments accounts use (at most 100), for filters: a

@@ -170,7 +170,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		p.Ideas, p.Page.More = ideas[:q.Page.PerPage], true
 		p.Next = cursorOf(q.Sort, &p.Ideas[len(p.Ideas)-1])
 	}
-	if err := countList(db, &p.Page, cond, args, len(p.Ideas), seek); err != nil {
+	if err := countList(db, &p.Page, "ideas i", cond, args, len(p.Ideas), seek); err != nil {
 		return nil, err
 	}
 	if err := markViewer(db, viewer, p.Ideas); err != nil {
@@ -179,19 +179,20 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	return p, nil
 }
 
-// countList fills pg's total. The last page, reached by offset, knows it
-// from its own rows; otherwise the count stops at CountCap+1. A page past
-// the end counts exactly to link the last page: fewer rows than the offset
-// it has just skipped, so no more than that scan.
-func countList(db *gorm.DB, pg *Page, cond string, args map[string]any, rows int, seek bool) error {
+// countList fills pg's total for a list of rows from (a constant table
+// and alias: "ideas i", "crm_accounts a") matching cond. The last page,
+// reached by offset, knows it from its own rows; otherwise the count stops
+// at CountCap+1. A page past the end counts exactly to link the last page:
+// fewer rows than the offset it has just skipped, so no more than that scan.
+func countList(db *gorm.DB, pg *Page, from, cond string, args map[string]any, rows int, seek bool) error {
 	if !seek && !pg.More && (rows > 0 || pg.Number == 1) {
 		pg.Total = int64(pg.Offset() + rows)
 		return nil
 	}
 	if rows == 0 {
-		return rawNamed(db, `SELECT count(*) FROM ideas i WHERE `+cond, args).Scan(&pg.Total).Error
+		return rawNamed(db, `SELECT count(*) FROM `+from+` WHERE `+cond, args).Scan(&pg.Total).Error
 	}
-	if err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM ideas i WHERE `+cond+` LIMIT `+strconv.Itoa(CountCap+1)+`) n`, args).
+	if err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+cond+` LIMIT `+strconv.Itoa(CountCap+1)+`) n`, args).
 		Scan(&pg.Total).Error; err != nil {
 		return err
 	}
