@@ -57,7 +57,7 @@ func (h *Handler) staffInsights(c echo.Context) error {
 	if v.Categories, err = models.Categories(ctx, h.db); err != nil {
 		return err
 	}
-	if v.Segments, err = models.InsightsSegments(ctx, h.db); err != nil {
+	if v.Segments, err = models.Segments(ctx, h.db); err != nil {
 		return err
 	}
 	filter, err := models.ParseInsightsQuery(ctx, h.db, models.InsightsQuery{From: f.From, To: f.To, Category: f.Category, Segment: f.Segment}, time.Now())

@@ -113,13 +113,6 @@ func monday(t time.Time) time.Time {
 	return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
 }
 
-// InsightsSegments lists the segments accounts carry, for the filter.
-func InsightsSegments(ctx context.Context, db *gorm.DB) ([]string, error) {
-	var out []string
-	err := db.WithContext(ctx).Raw(`SELECT DISTINCT segment FROM crm_accounts WHERE segment <> '' ORDER BY segment LIMIT 200`).Scan(&out).Error
-	return out, err
-}
-
 // ideaSet is the SQL of the CTE "sel" (the ideas the filter picks) with its
 // arguments. Only fixed SQL text is joined; every value is an argument.
 func (f InsightsFilter) ideaSet() (string, []any) {
