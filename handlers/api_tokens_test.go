@@ -210,7 +210,7 @@ func TestTokenHashedAtRest(t *testing.T) {
 		t.Errorf("token %d: no row with its SHA-256 and a last use", tok.ID)
 	}
 	secret := tok.Token[10:]
-	for _, table := range []string{"api_tokens", "audit_log", "sessions", "rate_counts", "river_job"} {
+	for _, table := range []string{"api_tokens", "audit_log", "sessions", "rate_keys", "river_job"} {
 		if n := app.count(t, `SELECT count(*) FROM `+table+` x WHERE strpos(row_to_json(x)::text, ?) > 0`, secret); n != 0 {
 			t.Errorf("%s holds the token text in %d rows", table, n)
 		}

@@ -11,7 +11,7 @@ import (
 // actionLimit counts every state-changing request (anything but GET, HEAD
 // and OPTIONS) from a client IP, as resolved through TRUSTED_PROXIES,
 // against the per_ip_actions_per_minute site setting; beyond it → 429 with
-// Retry-After. The count lives in PostgreSQL (rate_counts), so it holds
+// Retry-After. The count lives in PostgreSQL (rate_keys), so it holds
 // across every instance of the app. Reads pass untouched, and so does staff,
 // who may need to act in bulk from a shared office address.
 func (h *Handler) actionLimit(next echo.HandlerFunc) echo.HandlerFunc {

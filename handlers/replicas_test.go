@@ -135,7 +135,7 @@ func TestThreeReplicasOnOneDatabaseAgree(t *testing.T) {
 
 	// Rate limits: counted in the database, so the limit holds across
 	// replicas: the fourth change in a minute is refused wherever it lands.
-	a.db.Exec(`DELETE FROM rate_counts`)
+	a.db.Exec(`DELETE FROM rate_keys`)
 	a.limits(t, "per_ip_actions_per_minute = 3")
 	for i := range 4 {
 		r := apps[i%3]

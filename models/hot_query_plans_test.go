@@ -44,7 +44,7 @@ func (r *sqlRecorder) take() []string {
 
 // bigTables are the tables that grow with the community: no hot statement
 // may read one of them whole.
-var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_counts": true, "title_word_counts": true}
+var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_keys": true, "title_word_counts": true}
 
 // planNode is a node of EXPLAIN (FORMAT JSON); the Actual fields are
 // filled only by EXPLAIN ANALYZE.

@@ -2,9 +2,9 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,20 +12,21 @@ import (
 	"gorm.io/gorm"
 )
 
-// Rate limits count events per key in rate_counts, one row per key and
-// bucket (a second for the minute limits, a minute for longer windows), so
-// a hit is one upsert whatever the limit: the daily vote cap no longer
-// reads every vote of the day, only the minutes the member voted in. A key
-// is always counted over the same window.
+// Rate limits count events per key in rate_keys: one row per key holding
+// the counts of its buckets (a second for the minute limits, a minute for
+// longer windows) that are still in the window, so a hit is one upsert
+// whatever the limit: the daily vote cap no longer reads every vote of the
+// day, only the minutes the member voted in. A key is always counted over
+// the same window.
 //
 // The window is counted in whole buckets, the oldest one included while it
 // started less than a window ago, so a limit may let through the events of
 // up to one bucket more than an exact sliding window would, and Retry-After
 // is up to one bucket early (a second, or a minute of a day).
 
-// sweepChance is the share of hits that also delete expired rows of every
-// key (keys that never come back, such as one-off IP addresses); a key's
-// own expired rows go whenever it is hit.
+// sweepChance is the share of hits that also delete the rows of keys whose
+// window has passed, by up to an hour (keys that never come back, such as
+// one-off IP addresses); a key's own old buckets go whenever it is hit.
 const sweepChance = 0.01
 
 // rateHit is one event to count: key against limit events per window.
@@ -38,87 +39,70 @@ type rateHit struct {
 // step is the bucket size of a window: a sixtieth of it, at most a minute.
 func (h rateHit) step() time.Duration { return min(h.window/60, time.Minute) }
 
-// hitRates counts one event under every key of hits in one statement and
-// returns the first hit (in the order given) that went over its limit,
-// with how long until it has room again; over is -1 when none did. tx must
-// be a transaction, and the caller must roll it back when a hit is over:
-// the counts were already raised, and a refused request records nothing.
-//
-// The upsert locks the key's current bucket until commit, so concurrent
-// hits on one key queue there and each sees the others' counts: two
-// requests cannot both take the last slot. Keys are locked in sorted order,
-// so requests sharing several keys (an address and a token) cannot
-// deadlock.
+// rateSQL counts one event under each key of k (key, win, step, lim) and
+// returns each key's total in the window with, when it is over lim, the
+// seconds until enough of its oldest buckets have left the window for this
+// event to fit. ON CONFLICT locks the key's row and computes the new
+// buckets from its latest committed version, so concurrent hits on a key
+// queue on the row and each counts the others, whatever bucket they fall
+// in. Rows are inserted, and so locked, in key order: requests sharing
+// several keys (an address and a token) cannot deadlock.
+const rateSQL = `WITH k (key, win, step, lim) AS (VALUES %s),
+	up AS (INSERT INTO rate_keys AS r (key, win, buckets, counts, sweep_at)
+		SELECT key, win, ARRAY[b], ARRAY[1], date_bin('1 hour', b + win, timestamptz '2000-01-01') + interval '1 hour'
+		FROM (SELECT key, win, date_bin(step, now(), timestamptz '2000-01-01') AS b FROM k) n ORDER BY key
+		ON CONFLICT (key) DO UPDATE SET win = excluded.win, sweep_at = excluded.sweep_at,
+			(buckets, counts) = (SELECT array_agg(b ORDER BY b), array_agg(n ORDER BY b) FROM (
+				SELECT b, n + (b = excluded.buckets[1])::int AS n
+				FROM unnest(r.buckets, r.counts) o (b, n) WHERE b > now() - excluded.win
+				UNION ALL
+				SELECT excluded.buckets[1], 1 WHERE excluded.buckets[1] <> ALL (r.buckets)) kept)
+		RETURNING r.key, r.win, r.buckets, r.counts)
+	SELECT up.key, t.total, w.wait
+	FROM up JOIN k ON k.key = up.key
+	CROSS JOIN LATERAL (SELECT sum(n) AS total FROM unnest(up.counts) n) t
+	LEFT JOIN LATERAL (SELECT extract(epoch FROM b + up.win - now())::float8 AS wait
+		FROM (SELECT b, sum(n) OVER (ORDER BY b) AS upto FROM unnest(up.buckets, up.counts) c (b, n)) c
+		WHERE t.total > k.lim AND c.upto >= t.total - k.lim ORDER BY b LIMIT 1) w ON true`
+
+// hitRates counts one event under every key of hits in one statement (see
+// rateSQL) and returns the first hit (in the order given) that went over
+// its limit, with how long until it has room again; over is -1 when none
+// did. tx must be a transaction, and the caller must roll it back when a
+// hit is over: the counts were already raised, and a refused request
+// records nothing.
 func hitRates(tx *gorm.DB, hits []rateHit) (over int, wait time.Duration, err error) {
-	order := make([]int, len(hits))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(hits[a].key, hits[b].key) })
-	var vals []string
+	vals := make([]string, len(hits))
 	var args []any
-	for _, i := range order {
-		vals = append(vals, "(?::text, ?::interval, ?::interval)")
-		args = append(args, hits[i].key, interval(hits[i].window), interval(hits[i].step()))
+	for i, h := range hits {
+		vals[i] = "(?::text, ?::interval, ?::interval, ?::bigint)"
+		args = append(args, h.key, interval(h.window), interval(h.step()), h.limit)
 	}
-	// The key's expired buckets go in the same round trip; the new count
-	// is the key's current bucket plus its other buckets in the window.
 	var rows []struct {
 		Key   string
 		Total int64
+		Wait  *float64
 	}
-	err = tx.Raw(`WITH k (key, win, step) AS (VALUES `+strings.Join(vals, ", ")+`),
-		expired AS (DELETE FROM rate_counts o USING k WHERE o.key = k.key AND o.expires_at <= now()),
-		up AS (INSERT INTO rate_counts AS r (key, bucket, n, expires_at)
-			SELECT key, date_bin(step, now(), timestamptz '2000-01-01'), 1, date_bin(step, now(), timestamptz '2000-01-01') + win
-			FROM k ORDER BY key
-			ON CONFLICT (key, bucket) DO UPDATE SET n = r.n + 1
-			RETURNING r.key, r.bucket, r.n)
-		SELECT up.key, up.n + coalesce((SELECT sum(o.n) FROM rate_counts o
-			WHERE o.key = up.key AND o.bucket > now() - k.win AND o.bucket <> up.bucket), 0) AS total
-		FROM up JOIN k ON k.key = up.key`, args...).Scan(&rows).Error
-	if err != nil {
+	if err := tx.Raw(fmt.Sprintf(rateSQL, strings.Join(vals, ", ")), args...).Scan(&rows).Error; err != nil {
 		return -1, 0, err
 	}
 	totals := make(map[string]int64, len(rows))
+	waits := make(map[string]*float64, len(rows))
 	for _, r := range rows {
-		totals[r.Key] = r.Total
+		totals[r.Key], waits[r.Key] = r.Total, r.Wait
 	}
 	for i, h := range hits {
 		if totals[h.key] > int64(h.limit) {
-			wait, err := rateWait(tx, h, totals[h.key])
-			return i, wait, err
+			return i, waitFor(waits[h.key]), nil
 		}
 	}
 	if rand.Float64() < sweepChance {
 		// SKIP LOCKED: the sweep never waits for, or deadlocks with, a
 		// request that is counting one of those keys right now.
-		err = tx.Exec(`DELETE FROM rate_counts WHERE (key, bucket) IN
-			(SELECT key, bucket FROM rate_counts WHERE expires_at <= now() LIMIT 10000 FOR UPDATE SKIP LOCKED)`).Error
+		err = tx.Exec(`DELETE FROM rate_keys WHERE key IN
+			(SELECT key FROM rate_keys WHERE sweep_at <= now() LIMIT 10000 FOR UPDATE SKIP LOCKED)`).Error
 	}
 	return -1, 0, err
-}
-
-// rateWait is how long until hit's key has room again, when total counts
-// (this request's included) are over its limit: until enough of its oldest
-// buckets have left the window for this request to fit.
-func rateWait(tx *gorm.DB, h rateHit, total int64) (time.Duration, error) {
-	var buckets []struct {
-		N    int64
-		Wait float64
-	}
-	if err := tx.Raw(`SELECT n, extract(epoch FROM bucket + ?::interval - now())::float8 AS wait
-		FROM rate_counts WHERE key = ? AND bucket > now() - ?::interval ORDER BY bucket`,
-		interval(h.window), h.key, interval(h.window)).Scan(&buckets).Error; err != nil {
-		return 0, err
-	}
-	need := total - int64(h.limit) // events that must leave the window
-	for _, b := range buckets {
-		if need -= b.N; need <= 0 {
-			return waitFor(&b.Wait), nil
-		}
-	}
-	return h.window, nil
 }
 
 // hitRate counts one event under key (see hitRates) and returns how long to

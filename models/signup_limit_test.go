@@ -52,7 +52,7 @@ func TestNewAccountsPerIPLimit(t *testing.T) {
 		t.Errorf("new account from another address: %v", err)
 	}
 	// The window slides: an hour later the address may create accounts again.
-	db.Exec(`UPDATE rate_counts SET bucket = bucket - interval '61 minutes', expires_at = expires_at - interval '61 minutes' WHERE key = ?`, "signup:"+ip)
+	ageRate(t, db, "signup:"+ip, "61 minutes")
 	if _, err := models.SignIn(ctx, db, profile(4, ip), nil); err != nil {
 		t.Errorf("new account an hour later: %v", err)
 	}

@@ -36,7 +36,7 @@ func TestVoteStatementBudget(t *testing.T) {
 		}
 		var sqls []string
 		for _, s := range rec.take() {
-			if !strings.HasPrefix(strings.TrimSpace(s), "DELETE FROM rate_counts WHERE (key, bucket) IN") { // the occasional sweep
+			if !strings.HasPrefix(strings.TrimSpace(s), "DELETE FROM rate_keys WHERE key IN") { // the occasional sweep
 				sqls = append(sqls, s)
 			}
 		}
@@ -71,7 +71,7 @@ func TestVoteCountsActionLimits(t *testing.T) {
 		t.Errorf("message %q", rl.Message)
 	}
 	var n int64
-	db.Raw(`SELECT coalesce(sum(n), 0) FROM rate_counts WHERE key = 'ip:203.0.113.8'`).Scan(&n)
+	db.Raw(`SELECT coalesce(sum(n), 0) FROM rate_keys, unnest(counts) n WHERE key = 'ip:203.0.113.8'`).Scan(&n)
 	if n != 3 {
 		t.Errorf("%d requests counted for the address, want 3 (the refused one records nothing)", n)
 	}
@@ -100,8 +100,8 @@ func TestVoteCountsActionLimits(t *testing.T) {
 }
 
 // TestRateLimitHoldsUnderConcurrency: concurrent requests on one key take
-// exactly the limit's slots (the upsert serialises them on the key's
-// bucket), and the refused ones leave no count behind.
+// exactly the limit's slots (the upsert serialises them on the key's row),
+// and the refused ones leave no count behind.
 func TestRateLimitHoldsUnderConcurrency(t *testing.T) {
 	db := limitsDB(t, "votes_per_minute = 5")
 	mod := asRole(t, db, newUser(t, db, "Mod"), models.RoleModerator)
@@ -134,9 +134,64 @@ func TestRateLimitHoldsUnderConcurrency(t *testing.T) {
 	}
 	var votes, counted int64
 	db.Table("votes").Where("user_id = ?", bob.ID).Count(&votes)
-	db.Raw(`SELECT coalesce(sum(n), 0) FROM rate_counts WHERE key = ?`, fmt.Sprintf("vote:%d", bob.ID)).Scan(&counted)
+	db.Raw(`SELECT coalesce(sum(n), 0) FROM rate_keys, unnest(counts) n WHERE key = ?`, fmt.Sprintf("vote:%d", bob.ID)).Scan(&counted)
 	if ok != 5 || limited != 7 || votes != 5 || counted != 5 {
 		t.Errorf("%d allowed, %d limited, %d votes kept, %d counted; want 5, 7, 5, 5", ok, limited, votes, counted)
 	}
 	checkInvariants(t, db)
+}
+
+// TestRateLimitQueuesAcrossBuckets: a hit waits for an uncommitted hit on
+// the same key even when the two fall in different buckets, and then counts
+// it, so two requests either side of a bucket boundary cannot both take the
+// last slot. (With a row per bucket they locked different rows and each
+// read the other's count as absent.)
+func TestRateLimitQueuesAcrossBuckets(t *testing.T) {
+	db := openDB(t)
+	first := db.Begin()
+	defer first.Rollback()
+	var began time.Time
+	first.Raw(`SELECT now()`).Scan(&began) // a transaction's hits fall in the bucket of its start
+	if wait, err := models.HitRate(first, "test:key", 1, time.Minute); err != nil || wait != 0 {
+		t.Fatalf("first hit: %v, wait %v", err, wait)
+	}
+	// The second transaction starts once the clock has left the first's
+	// one-second bucket.
+	for next := false; !next; {
+		db.Raw(`SELECT clock_timestamp() >= date_bin('1 second', ?::timestamptz, timestamptz '2000-01-01') + interval '1 second'`, began).Scan(&next)
+		if !next {
+			time.Sleep(10 * time.Millisecond) // polling the clock, not timing the test
+		}
+	}
+	second := db.Begin()
+	defer second.Rollback()
+	var pid int
+	second.Raw(`SELECT pg_backend_pid()`).Scan(&pid)
+	type result struct {
+		wait time.Duration
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		wait, err := models.HitRate(second, "test:key", 1, time.Minute)
+		done <- result{wait, err}
+	}()
+	// Either the second hit waits on the first's lock, or it returned.
+	for waiting := false; !waiting; {
+		select {
+		case r := <-done:
+			t.Fatalf("the second hit did not wait for the first (wait %v, %v): both took the one slot", r.wait, r.err)
+		default:
+		}
+		db.Raw(`SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?`, pid).Scan(&waiting)
+		if !waiting {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if err := first.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.err != nil || r.wait == 0 {
+		t.Errorf("second hit after the first committed: %v, wait %v; want refused", r.err, r.wait)
+	}
 }
