@@ -13,25 +13,35 @@ import (
 )
 
 // The insights page at scale: the leader's periodic job rebuilds, every
-// InsightsRefreshInterval, the per-idea demand rollup (insights_idea_demand)
+// InsightsRefreshInterval or ten rebuilds' time (see insightsEvery), the
+// per-idea demand rollup (insights_idea_demand)
 // and the default view's rate-independent numbers (insights_snapshot). While
 // they are fresh, the default view reads the snapshot and the rollup, and
 // filtered views read the rollup for their ARR charts; without a fresh
 // snapshot (a new install, a stopped queue) everything is computed live.
 
-// InsightsRefreshInterval is how often the periodic job rebuilds.
+// InsightsRefreshInterval is how often the periodic job rebuilds at most.
 const InsightsRefreshInterval = 5 * time.Minute
 
-// insightsFreshFor is how old a snapshot may be and still be served: a few
-// missed runs, not a stopped queue.
-const insightsFreshFor = 3 * InsightsRefreshInterval
+// insightsEvery is how old the snapshot gets before the job rebuilds it:
+// the interval, or ten times as long as the last rebuild took, whichever
+// is longer. A rebuild grows with the community (73 s of one core at a
+// million ideas), so it never takes more than a tenth of a core.
+var insightsEvery = fmt.Sprintf(`greatest(interval '%d seconds', 10 * make_interval(secs => coalesce((data->>'TookMS')::float8, 0) / 1000))`,
+	int(InsightsRefreshInterval.Seconds()))
+
+// insightsFresh is the condition on insights_snapshot of a snapshot that
+// may still be served: a few missed runs, not a stopped queue.
+var insightsFresh = `computed_at > now() - 3 * ` + insightsEvery
 
 // insightsSnapshotData is the default view's numbers that need no
 // exchange rate.
 type insightsSnapshotData struct {
 	// TopARR is ranked and converted with the rates FXKey names; a page
 	// with other rates ranks from the rollup.
-	FXKey         string
+	FXKey string
+	// TookMS is how long the rebuild took, which spaces the next.
+	TookMS        int64
 	TopARR        []IdeaSegments
 	Weekly        []WeekActivity
 	Concentration Concentration
@@ -48,8 +58,8 @@ type insightsSnapshot struct {
 // freshInsightsSnapshot is the snapshot if it is fresh, or nil.
 func freshInsightsSnapshot(ctx context.Context, tx *gorm.DB) (*insightsSnapshot, error) {
 	var rows []insightsSnapshot
-	err := tx.WithContext(ctx).Raw(`SELECT day, computed_at, data::text AS data FROM insights_snapshot
-		WHERE computed_at > now() - make_interval(secs => ?)`, insightsFreshFor.Seconds()).Scan(&rows).Error
+	err := tx.WithContext(ctx).Raw(`SELECT day, computed_at, data::text AS data FROM insights_snapshot WHERE ` + insightsFresh).
+		Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -66,6 +76,7 @@ func (s *insightsSnapshot) isDefault(f InsightsFilter) bool {
 // snapshot as of now, in tx (the job's transaction: readers see the old
 // numbers until it commits).
 func RefreshInsights(ctx context.Context, tx *gorm.DB, fx FX, now time.Time) error {
+	began := time.Now()
 	if fx.Currency == "" {
 		fx.Currency = "USD" // as ParseFX defaults
 	}
@@ -109,6 +120,7 @@ func RefreshInsights(ctx context.Context, tx *gorm.DB, fx FX, now time.Time) err
 	if d.Cycle, err = cycleTimes(ctx, tx, f); err != nil {
 		return err
 	}
+	d.TookMS = time.Since(began).Milliseconds()
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -133,7 +145,15 @@ type insightsRefreshArgs struct{}
 
 func (insightsRefreshArgs) Kind() string { return jobInsightsRefresh }
 
+// runInsightsRefresh rebuilds unless the snapshot is younger than
+// insightsEvery. A view too big to compute live queues a rebuild only
+// without a fresh snapshot, so that one always runs.
 func runInsightsRefresh(ctx context.Context, tx *gorm.DB, cfg *JobConfig, _ insightsRefreshArgs) error {
+	var recent bool
+	if err := tx.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM insights_snapshot WHERE computed_at > now() - ` + insightsEvery + `)`).
+		Scan(&recent).Error; err != nil || recent {
+		return err
+	}
 	return RefreshInsights(ctx, tx, cfg.FX, time.Now())
 }
 

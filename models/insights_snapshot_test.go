@@ -159,3 +159,71 @@ func TestInsightsRefreshJobRunsThroughTheQueue(t *testing.T) {
 		t.Errorf("the job's snapshot:\n%s\nlive:\n%s", got, want)
 	}
 }
+
+// The periodic job rebuilds a snapshot older than the interval, unless the
+// last rebuild took long: then it waits ten times that (a rebuild takes at
+// most a tenth of a core), and the snapshot is served meanwhile.
+func TestInsightsRebuildIsSpacedByItsCost(t *testing.T) {
+	f := newInsightsFixture(t)
+	f.refresh(t, f.fx)
+	computed := func() time.Time {
+		t.Helper()
+		var at time.Time
+		if err := f.db.Raw(`SELECT computed_at FROM insights_snapshot`).Scan(&at).Error; err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	// age makes the snapshot computed ago, by a rebuild that took tookMS.
+	age := func(ago string, tookMS int) time.Time {
+		t.Helper()
+		if err := f.db.Exec(`UPDATE insights_snapshot SET computed_at = now() - ?::interval, data = jsonb_set(data, '{TookMS}', to_jsonb(?::bigint))`,
+			ago, tookMS).Error; err != nil {
+			t.Fatal(err)
+		}
+		return computed()
+	}
+	runJob := func() {
+		t.Helper()
+		if err := f.db.Transaction(func(tx *gorm.DB) error { return models.QueueInsightsRefresh(ctx, tx) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.RunDueJobs(ctx, f.db, models.JobConfig{FX: f.fx}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		ago     string
+		tookMS  int
+		rebuilt bool
+	}{
+		{"6 minutes", 60_000, false}, // past the 5-minute interval, within 10 × a minute
+		{"11 minutes", 60_000, true},
+		{"6 minutes", 200, true}, // a quick rebuild is redone every interval
+		{"4 minutes", 200, false},
+	} {
+		before := age(c.ago, c.tookMS)
+		runJob()
+		if rebuilt := computed().After(before); rebuilt != c.rebuilt {
+			t.Errorf("snapshot %s old, last rebuild %d ms: rebuilt %v, want %v", c.ago, c.tookMS, rebuilt, c.rebuilt)
+		}
+	}
+	// Served while younger than three spacings: 25 minutes is fresh after a
+	// rebuild of a minute, stale after a quick one (3 × 5 minutes).
+	for _, c := range []struct {
+		tookMS int
+		served bool
+	}{{60_000, true}, {200, false}} {
+		at := age("25 minutes", c.tookMS)
+		if served := f.load(t, models.InsightsQuery{}).ComputedAt.Equal(at); served != c.served {
+			t.Errorf("snapshot 25 minutes old, last rebuild %d ms: served %v, want %v", c.tookMS, served, c.served)
+		}
+	}
+	// The rebuild records its own time.
+	f.refresh(t, f.fx)
+	var took *int64
+	f.db.Raw(`SELECT (data->>'TookMS')::bigint FROM insights_snapshot`).Scan(&took)
+	if took == nil || *took < 0 || *took > 60_000 {
+		t.Errorf("recorded rebuild time %v ms", took)
+	}
+}
