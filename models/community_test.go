@@ -66,6 +66,14 @@ func checkInvariants(t *testing.T, db *gorm.DB) {
 	for _, b := range bad {
 		t.Errorf("idea %d: vote_count %d vs %d votes, follower_count %d vs %d follows", b.ID, b.VoteCount, b.Votes, b.FollowerCount, b.Follows)
 	}
+	// idea_ranks, the list orders' copy, agrees with every idea.
+	var ranks []int64
+	db.Raw(`SELECT i.id FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
+		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
+			(i.vote_count, i.score, i.category_id, i.status, i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL)`).Scan(&ranks)
+	if len(ranks) > 0 {
+		t.Errorf("ideas %v: idea_ranks disagrees with the idea", ranks)
+	}
 	var onMerged int64
 	db.Raw(`SELECT count(*) FROM votes v JOIN ideas i ON i.id = v.idea_id WHERE i.merged_into_id IS NOT NULL`).Scan(&onMerged)
 	if onMerged != 0 {

@@ -44,7 +44,7 @@ func (r *sqlRecorder) take() []string {
 
 // bigTables are the tables that grow with the community: no hot statement
 // may read one of them whole.
-var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_keys": true, "title_word_counts": true}
+var bigTables = map[string]bool{"ideas": true, "votes": true, "comments": true, "follows": true, "rate_keys": true, "title_word_counts": true, "idea_ranks": true}
 
 // planNode is a node of EXPLAIN (FORMAT JSON); the Actual fields are
 // filled only by EXPLAIN ANALYZE.
@@ -156,7 +156,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	idea := newIdea(t, base, ann, "Dark mode for the reporting dashboard")
 	rec.take()
 
-	lists := map[string]string{"trending": "ideas_trending_idx", "top": "ideas_top_idx", "new": "ideas_new_idx", "discussed": "ideas_discussed_idx"}
+	lists := map[string]string{"trending": "idea_ranks_trending_idx", "top": "idea_ranks_top_idx", "new": "ideas_new_idx", "discussed": "ideas_discussed_idx"}
 	for sort, ix := range lists {
 		first, err := models.ListIdeas(ctx, db, bob, models.ListQuery{Sort: sort, Page: models.NewPage(1, 5)})
 		if err != nil {
@@ -186,6 +186,14 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		for _, s := range statementsOf(rec.take()) {
 			explainWithoutSeqScans(t, base, s, false)
 		}
+	}
+
+	// The roadmap's columns by votes, without a sort.
+	if _, err := models.Roadmap(ctx, db, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range statementsOf(rec.take())[:3] {
+		explainWithoutSeqScans(t, base, s, true, "idea_ranks_status_idx")
 	}
 
 	if _, err := models.Similar(ctx, db, bob, "Dark mdoe for the", 5); err != nil {

@@ -11,9 +11,10 @@ import (
 )
 
 // Sorts maps each list tab to its ORDER BY; user text never reaches SQL.
+// The tabs that follow votes order idea_ranks r (see rankedList).
 var Sorts = map[string]string{
-	"trending":  "i.score DESC, i.id DESC",
-	"top":       "i.vote_count DESC, i.id DESC",
+	"trending":  "r.score DESC, r.id DESC",
+	"top":       "r.vote_count DESC, r.id DESC",
 	"new":       "i.created_at DESC, i.id DESC",
 	"discussed": "i.comment_count DESC, i.id DESC",
 }
@@ -146,14 +147,18 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		args["q"] = q.Q
 	}
 	where = append(where, crmListWhere(q, args)...)
-	cond := strings.Join(where, " AND ")
+	cond := strings.Join(where, " AND ") // what the count reads, on ideas alone
 	ideas := []Idea{}
 	order := ` ORDER BY ` + listOrder(q) + ` LIMIT @limit`
 	from := ideaFrom + crmListFrom(q, args) // the CRM sorts' join, "" otherwise
+	listCond := cond
+	if f, c := rankedList(q); f != "" {
+		from, listCond = from+f, cond+c
+	}
 	cur, seek := ParseCursor(q.Sort, q.After)
 	if seek {
 		args["after_value"], args["after_id"] = cur.Value, cur.ID
-		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+cond+` AND `+seekCond(q.Sort)+order, args).Scan(&ideas).Error; err != nil {
+		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+listCond+` AND `+seekCond(q.Sort)+order, args).Scan(&ideas).Error; err != nil {
 			return nil, err
 		}
 		// A cursor past everything (the rows behind it went away) is
@@ -161,7 +166,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		seek = len(ideas) > 0
 	}
 	if !seek {
-		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+cond+order+` OFFSET @offset`, args).Scan(&ideas).Error; err != nil {
+		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+listCond+order+` OFFSET @offset`, args).Scan(&ideas).Error; err != nil {
 			return nil, err
 		}
 	}
@@ -177,6 +182,28 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		return nil, err
 	}
 	return p, nil
+}
+
+// rankedList is the join and conditions of a tab that orders by votes or
+// score: those orders live on idea_ranks (migration 00033), whose partial
+// indexes also hold the category and status the filters seek by, so a
+// vote never rewrites an index of the wide ideas row. Both are "" for the
+// other tabs. The conditions repeat the query's filters on r for the
+// indexes; the count keeps to ideas.
+func rankedList(q ListQuery) (join, cond string) {
+	if q.Sort != "trending" && q.Sort != "top" {
+		return "", ""
+	}
+	if strings.TrimSpace(q.Q) == "" { // a search's scope may reach past the public lists
+		cond += " AND r.listed"
+	}
+	if q.Category != "" {
+		cond += " AND r.category_id = (SELECT id FROM categories WHERE slug = @category)"
+	}
+	if q.Status != "" {
+		cond += " AND r.status = @status"
+	}
+	return " JOIN idea_ranks r ON r.id = i.id", cond
 }
 
 // countList fills pg's total for a list of rows from (a constant table

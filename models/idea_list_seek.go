@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// sortKeys is the stored column each tab orders by (before i.id), which
-// its partial index ideas_<tab>_idx covers: a cursor seeks on it.
+// sortKeys is the stored column each tab orders by (before its table's
+// id), which its partial index covers (idea_ranks_<tab>_idx for the tabs
+// that follow votes, ideas_<tab>_idx otherwise): a cursor seeks on it.
 var sortKeys = map[string]string{
-	"trending":  "i.score",
-	"top":       "i.vote_count",
+	"trending":  "r.score",
+	"top":       "r.vote_count",
 	"new":       "i.created_at",
 	"discussed": "i.comment_count",
 }
@@ -81,5 +82,7 @@ func ParseCursor(sort, s string) (c Cursor, ok bool) {
 // index columns descending it is one index range condition.
 func seekCond(sort string) string {
 	cast := map[string]string{"trending": "double precision", "top": "integer", "new": "timestamptz", "discussed": "integer"}[sort]
-	return "(" + sortKeys[sort] + ", i.id) < (CAST(@after_value AS " + cast + "), CAST(@after_id AS bigint))"
+	key := sortKeys[sort]
+	id := key[:strings.IndexByte(key, '.')+1] + "id" // the id of the same table, which its index orders by next
+	return "(" + key + ", " + id + ") < (CAST(@after_value AS " + cast + "), CAST(@after_id AS bigint))"
 }

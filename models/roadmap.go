@@ -24,9 +24,9 @@ const roadmapLimit = 50
 // roadmapOrder is each column's order: the open columns by votes (what
 // customers want most), Shipped newest first (what just happened).
 var roadmapOrder = map[string]string{
-	StatusUnderReview: "i.vote_count DESC, i.id DESC",
-	StatusPlanned:     "i.vote_count DESC, i.id DESC",
-	StatusInProgress:  "i.vote_count DESC, i.id DESC",
+	StatusUnderReview: "r.vote_count DESC, r.id DESC",
+	StatusPlanned:     "r.vote_count DESC, r.id DESC",
+	StatusInProgress:  "r.vote_count DESC, r.id DESC",
 	StatusShipped:     "i.shipped_at DESC, i.id DESC",
 }
 
@@ -44,7 +44,9 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 			"viewer": viewerID(viewer), "status": cols[i].Status, "category": category,
 			"recent": RecentlyShipped.String(), "limit": roadmapLimit,
 		}
-		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` WHERE `+where+`
+		// The columns by votes read idea_ranks_status_idx (see rankedList).
+		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` JOIN idea_ranks r ON r.id = i.id
+			WHERE `+where+` AND r.listed AND r.status = @status
 			ORDER BY `+roadmapOrder[cols[i].Status]+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err

@@ -23,6 +23,15 @@ func (g *generator) verify(ctx context.Context, threadIdea int64) error {
 	if bad > 0 {
 		return fmt.Errorf("%d ideas have counters that do not match their rows", bad)
 	}
+	err = g.db.QueryRow(ctx, `SELECT count(*) FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
+		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
+			(i.vote_count, i.score, i.category_id, i.status, i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL)`).Scan(&bad)
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d ideas disagree with their idea_ranks row", bad)
+	}
 	if err := g.db.QueryRow(ctx, `SELECT count(*) FROM comments WHERE idea_id = $1`, threadIdea).Scan(&thread); err != nil {
 		return err
 	}
