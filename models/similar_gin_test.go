@@ -1,0 +1,98 @@
+package models_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/crowdwise/crowdwise/models"
+)
+
+// bufferNode is a plan node with the pages it read (EXPLAIN BUFFERS).
+type bufferNode struct {
+	NodeType  string       `json:"Node Type"`
+	IndexName string       `json:"Index Name"`
+	Hit       float64      `json:"Shared Hit Blocks"`
+	Read      float64      `json:"Shared Read Blocks"`
+	Plans     []bufferNode `json:"Plans"`
+}
+
+func (n bufferNode) walk(fn func(bufferNode)) {
+	fn(n)
+	for _, c := range n.Plans {
+		c.walk(fn)
+	}
+}
+
+// analyzedBuffers runs st with EXPLAIN (ANALYZE, BUFFERS), rolled back.
+func analyzedBuffers(t *testing.T, db *gorm.DB, st statement) bufferNode {
+	t.Helper()
+	var plans []struct{ Plan bufferNode }
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for _, set := range st.sets {
+			if err := tx.Exec(set).Error; err != nil {
+				return err
+			}
+		}
+		var out string
+		if err := tx.Raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(out), &plans); err != nil {
+			return err
+		}
+		return tx.Rollback().Error
+	})
+	if err != nil && !strings.Contains(err.Error(), "transaction has already been committed or rolled back") {
+		t.Fatal(err)
+	}
+	if len(plans) == 0 {
+		t.Fatal("no plan")
+	}
+	return plans[0].Plan
+}
+
+// A GIN index scan reads the index's whole pending list (entries queued by
+// inserts and by every vote, which rewrites its idea's row) before the
+// index proper. Suggestions while typing scan ideas_title_words_idx up to
+// four times a request: each scan must read a few pages however many
+// entries writes have queued, not the hundreds a 4 MB list holds.
+func TestSimilarWordScansReadABoundedPendingList(t *testing.T) {
+	base := openDB(t)
+	rec := &sqlRecorder{}
+	db := base.Session(&gorm.Session{Logger: rec})
+	ann := newUser(t, base, "Ann")
+	first := newIdea(t, base, ann, "Export reports to CSV, number 0")
+	// 3,000 titles of 6 or 7 words queued in one go (about 50 pending
+	// pages with the default limit), half of them with a rarer word.
+	if err := base.Exec(`INSERT INTO ideas (title, body, body_html, category_id, author_id)
+		SELECT 'Export reports to CSV, number ' || n || ' of ' || n % 7 || CASE WHEN n % 2 = 0 THEN ' nightly' ELSE '' END,
+			body, body_html, category_id, author_id
+		FROM ideas, generate_series(1, 3000) n WHERE id = ?`, first.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	base.Exec(`ANALYZE ideas; ANALYZE title_word_counts`)
+	for _, typed := range []string{"nightly csv exp", "Share number 12 of 3"} {
+		rec.take()
+		if _, err := models.Similar(ctx, db, nil, typed, 5); err != nil {
+			t.Fatal(err)
+		}
+		scans := 0
+		for _, st := range statementsOf(rec.take()) {
+			analyzedBuffers(t, base, st).walk(func(n bufferNode) {
+				if n.NodeType != "Bitmap Index Scan" || !strings.HasPrefix(n.IndexName, "ideas_title") {
+					return
+				}
+				scans++
+				if pages := n.Hit + n.Read; pages > 20 {
+					t.Errorf("%q: a scan of %s read %.0f pages, want a few (the pending list bounded)", typed, n.IndexName, pages)
+				}
+			})
+		}
+		if scans == 0 {
+			t.Errorf("%q: no scan of a title index: the test checks nothing", typed)
+		}
+	}
+}
