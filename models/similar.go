@@ -136,7 +136,8 @@ func similarSQL(pools []string, words string) string {
 			FROM (SELECT i.id, lower(i.title) AS title, similarity(lower(i.title), lower(@t)) AS sim, ` + words + ` AS fts
 				FROM pool p JOIN ideas i ON i.id = p.id
 				WHERE i.moderation = 'visible' AND i.deleted_at IS NULL
-				OFFSET 0) x), -- OFFSET 0: each similarity once (each costs tens of µs)
+				OFFSET 0) x
+			OFFSET 0), -- OFFSET 0: each similarity once (each costs tens of µs), in the filter and the score alike
 		-- Trigram overlap alone is noisy ("mode for the"); demand a close
 		-- title or every word of the text to match. Word similarity is 1
 		-- for every title containing the text; a little of the plain

@@ -96,3 +96,40 @@ func TestSimilarWordScansReadABoundedPendingList(t *testing.T) {
 		}
 	}
 }
+
+// Suggestions while typing are asked on every typing pause: their two
+// statements are prepared once per connection and must run a generic plan
+// from the first execution, not be planned again for each title (planning
+// them cost more than running them at 1M ideas). This fails when a
+// statement is planned per request (custom plans), e.g. when the setting
+// that forces the generic plan is lost.
+func TestSimilarWhileTypingPlansOnce(t *testing.T) {
+	db := openDB(t)
+	ann := newUser(t, db, "Ann")
+	manyIdeas(t, db, ann, 30)
+	newIdea(t, db, ann, "Dark mode for the reporting dashboard")
+	models.SQLDB(db).SetMaxOpenConns(1) // one connection: its prepared statements are the ones asked
+	titles := []string{"Dark mode for the", "dark mdoe", "reporting dash", "Generated idea numb", "Dark mode for the reporting dashboard",
+		"mode dashboard reports", "Generated idea number 12", "dashbaord dark"}
+	for _, typed := range titles {
+		if _, err := models.Similar(ctx, db, nil, typed, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stmts []struct {
+		Statement                 string
+		GenericPlans, CustomPlans int
+	}
+	if err := db.Raw(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement LIKE '%title_word_counts%' OR statement LIKE '%WITH RECURSIVE words%'`).Scan(&stmts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(stmts) < 2 {
+		t.Fatalf("%d prepared suggestion statements, want the word list's and the ranking's", len(stmts))
+	}
+	for _, st := range stmts {
+		if st.CustomPlans > 0 || st.GenericPlans == 0 {
+			t.Errorf("%d custom and %d generic plans, want generic only: %.120s", st.CustomPlans, st.GenericPlans, strings.Join(strings.Fields(st.Statement), " "))
+		}
+	}
+}
