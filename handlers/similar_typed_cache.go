@@ -34,7 +34,7 @@ func newTypedSimilarCache(ttl time.Duration, max int) *typedSimilarCache {
 // get returns up to limit suggestions for title, fresh for viewer.
 func (s *typedSimilarCache) get(ctx context.Context, db *gorm.DB, viewer *models.User, title string, limit int) ([]models.SimilarIdea, error) {
 	key := strings.ToLower(strings.Join(strings.Fields(title), " "))
-	ideas, _, err := s.suggestions(ctx, key, func(ctx context.Context) ([]models.SimilarIdea, error) {
+	ideas, cached, err := s.suggestions(ctx, key, func(ctx context.Context) ([]models.SimilarIdea, error) {
 		return s.search(ctx, db, title, limit)
 	})
 	if err != nil {
@@ -42,6 +42,12 @@ func (s *typedSimilarCache) get(ctx context.Context, db *gorm.DB, viewer *models
 	}
 	if len(ideas) > limit {
 		ideas = ideas[:limit]
+	}
+	if !cached && viewer == nil {
+		// Searched during this request, for no one: already current, and
+		// no vote of the viewer's to add. A title never asked before (most
+		// typing pauses) saves a statement and its round trip.
+		return ideas, nil
 	}
 	return models.FreshSimilar(ctx, db, viewer, ideas)
 }
