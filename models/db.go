@@ -37,6 +37,11 @@ func Open(ctx context.Context, dsn string, opts DBOptions) (*gorm.DB, error) {
 		pgxCfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
 	pgxCfg.RuntimeParams["application_name"] = "crowdwise"
+	// A search takes a common word's first capped matches in table order;
+	// a synchronized scan would start wherever a concurrent scan of the
+	// table is, and page 2 could repeat page 1 (models/search.go). Set per
+	// connection, so a search is one statement without a transaction.
+	pgxCfg.RuntimeParams["synchronize_seqscans"] = "off"
 	sqlDB := stdlib.OpenDB(*pgxCfg)
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)

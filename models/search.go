@@ -97,23 +97,19 @@ func Search(ctx context.Context, db *gorm.DB, viewer *User, q string, page Page)
 	// are taken must not vary between requests (or page 2 would repeat
 	// page 1). For a word in a few percent of rows the planner reads the
 	// table from its start until the cap is reached — cheaper than a GIN
-	// bitmap of every match, O(matches) — but a synchronized scan would
-	// start wherever a concurrent scan of the table is: not here.
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SET LOCAL synchronize_seqscans = off`).Error; err != nil {
-			return err
-		}
-		err := tx.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
-			ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
-				'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
-			FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
-			ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
-		if err != nil || len(rows) > 0 || page.Number == 1 {
-			return err
-		}
+	// bitmap of every match, O(matches) — so every connection runs with
+	// synchronized scans off (Open): a scan starts at the table's start,
+	// and the search is one statement, no transaction around it.
+	db = db.WithContext(ctx)
+	err := db.Raw(match+` SELECT `+ideaSelect+`, p.rank, p.total,
+		ts_headline('english', i.title || ': ' || left(i.body_text, 2000), (SELECT tsq FROM query),
+			'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2') AS snippet
+		FROM page p JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
+		ORDER BY p.rank DESC, i.vote_count DESC, i.id DESC`, args).Scan(&rows).Error
+	if err == nil && len(rows) == 0 && page.Number > 1 {
 		// Past the end: count, to link the last page.
-		return tx.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error
-	})
+		err = db.Raw(match+` SELECT count(*) FROM shown`, args).Scan(&res.Page.Total).Error
+	}
 	if err != nil {
 		return nil, err
 	}
