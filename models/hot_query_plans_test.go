@@ -57,6 +57,8 @@ type planNode struct {
 	ActualRows      float64    `json:"Actual Rows"`
 	ActualLoops     float64    `json:"Actual Loops"`
 	RemovedByFilter float64    `json:"Rows Removed by Filter"`
+	Hit             float64    `json:"Shared Hit Blocks"` // with BUFFERS
+	Read            float64    `json:"Shared Read Blocks"`
 	Plans           []planNode `json:"Plans"`
 }
 

@@ -1,7 +1,6 @@
 package models_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -10,53 +9,9 @@ import (
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// bufferNode is a plan node with the pages it read (EXPLAIN BUFFERS).
-type bufferNode struct {
-	NodeType  string       `json:"Node Type"`
-	IndexName string       `json:"Index Name"`
-	Hit       float64      `json:"Shared Hit Blocks"`
-	Read      float64      `json:"Shared Read Blocks"`
-	Plans     []bufferNode `json:"Plans"`
-}
-
-func (n bufferNode) walk(fn func(bufferNode)) {
-	fn(n)
-	for _, c := range n.Plans {
-		c.walk(fn)
-	}
-}
-
-// analyzedBuffers runs st with EXPLAIN (ANALYZE, BUFFERS), rolled back.
-func analyzedBuffers(t *testing.T, db *gorm.DB, st statement) bufferNode {
-	t.Helper()
-	var plans []struct{ Plan bufferNode }
-	err := db.Transaction(func(tx *gorm.DB) error {
-		for _, set := range st.sets {
-			if err := tx.Exec(set).Error; err != nil {
-				return err
-			}
-		}
-		var out string
-		if err := tx.Raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(out), &plans); err != nil {
-			return err
-		}
-		return tx.Rollback().Error
-	})
-	if err != nil && !strings.Contains(err.Error(), "transaction has already been committed or rolled back") {
-		t.Fatal(err)
-	}
-	if len(plans) == 0 {
-		t.Fatal("no plan")
-	}
-	return plans[0].Plan
-}
-
 // A GIN index scan reads the index's whole pending list (entries queued by
-// inserts and by every vote, which rewrites its idea's row) before the
-// index proper. Suggestions while typing scan ideas_title_words_idx up to
+// inserts and title edits; votes did too until idea_ranks made them HOT)
+// before the index proper. Suggestions while typing scan ideas_title_words_idx up to
 // four times a request: each scan must read a few pages however many
 // entries writes have queued, not the hundreds a 4 MB list holds.
 func TestSimilarWordScansReadABoundedPendingList(t *testing.T) {
@@ -81,7 +36,7 @@ func TestSimilarWordScansReadABoundedPendingList(t *testing.T) {
 		}
 		scans := 0
 		for _, st := range statementsOf(rec.take()) {
-			analyzedBuffers(t, base, st).walk(func(n bufferNode) {
+			analyzed(t, base, st).walk(func(n planNode) {
 				if n.NodeType != "Bitmap Index Scan" || !strings.HasPrefix(n.IndexName, "ideas_title") {
 					return
 				}

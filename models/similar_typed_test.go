@@ -166,7 +166,7 @@ func TestSimilarWhileTypingReadsABoundedNumberOfTitles(t *testing.T) {
 	}
 }
 
-// analyzed runs st with EXPLAIN ANALYZE (rolled back) and returns its plan.
+// analyzed runs st with EXPLAIN (ANALYZE, BUFFERS) (rolled back) and returns its plan.
 func analyzed(t *testing.T, db *gorm.DB, st statement) planNode {
 	t.Helper()
 	var plans []struct{ Plan planNode }
@@ -177,7 +177,7 @@ func analyzed(t *testing.T, db *gorm.DB, st statement) planNode {
 			}
 		}
 		var out string
-		if err := tx.Raw(`EXPLAIN (ANALYZE, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
+		if err := tx.Raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(out), &plans); err != nil {
