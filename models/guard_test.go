@@ -385,6 +385,26 @@ func TestPerIPActionLimit(t *testing.T) {
 	}
 }
 
+// TestRateKeysSweep: the periodic sweep deletes the rows of keys whose
+// window passed more than an hour ago, and keeps the others.
+func TestRateKeysSweep(t *testing.T) {
+	db := limitsDB(t, "per_ip_actions_per_minute = 3")
+	for _, ip := range []string{"203.0.113.1", "203.0.113.2"} {
+		if err := models.CheckIPAction(ctx, db, ip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ageRate(t, db, "ip:203.0.113.1", "3 hours")
+	if err := models.SweepRateKeys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	db.Raw(`SELECT key FROM rate_keys WHERE key LIKE 'ip:203.0.113.%' ORDER BY key`).Scan(&keys)
+	if len(keys) != 1 || keys[0] != "ip:203.0.113.2" {
+		t.Errorf("keys after the sweep %v, want only ip:203.0.113.2", keys)
+	}
+}
+
 // ageRate moves the events counted under key back by the interval by, as
 // if they had happened that much earlier.
 func ageRate(t *testing.T, db *gorm.DB, key, by string) {

@@ -185,7 +185,7 @@ type Queue struct {
 
 // QueueOptions tunes a Queue beyond JobConfig.
 type QueueOptions struct {
-	// Periodic enqueues the daily digest, the insights refresh and the CRM syncs (the elected leader among all
+	// Periodic enqueues the daily digest, the insights refresh, the rate-key sweep and the CRM syncs (the elected leader among all
 	// processes does). Off for a queue that only drains, as in tests.
 	Periodic bool
 	// Workers is how many jobs one process runs at once (default 4).
@@ -213,6 +213,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &txWorker[crmSyncDueArgs]{db: db, cfg: &cfg, run: runCRMSyncDue})
 	river.AddWorker(workers, &webhookWorker{db: db, cfg: &cfg})
 	river.AddWorker(workers, &txWorker[webhookPruneArgs]{db: db, cfg: &cfg, run: runWebhookPrune})
+	river.AddWorker(workers, &txWorker[rateSweepArgs]{db: db, cfg: &cfg, run: runRateSweep})
 	river.AddWorker(workers, &insightsRefreshWorker{txWorker[insightsRefreshArgs]{db: db, cfg: &cfg, run: runInsightsRefresh}})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
@@ -229,7 +230,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 		rc.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if opts.Periodic {
-		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob(), webhookPrunePeriodicJob(), insightsRefreshPeriodicJob()}
+		rc.PeriodicJobs = []*river.PeriodicJob{digestPeriodicJob(), webhookPrunePeriodicJob(), insightsRefreshPeriodicJob(), rateSweepPeriodicJob()}
 		if cfg.CRMSyncInterval > 0 && len(cfg.CRM) > 0 {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, crmSyncPeriodicJob(cfg.CRMSyncInterval))
 		}

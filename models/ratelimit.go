@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -23,11 +22,6 @@ import (
 // started less than a window ago, so a limit may let through the events of
 // up to one bucket more than an exact sliding window would, and Retry-After
 // is up to one bucket early (a second, or a minute of a day).
-
-// sweepChance is the share of hits that also delete the rows of keys whose
-// window has passed, by up to an hour (keys that never come back, such as
-// one-off IP addresses); a key's own old buckets go whenever it is hit.
-const sweepChance = 0.01
 
 // rateHit is one event to count: key against limit events per window.
 type rateHit struct {
@@ -96,13 +90,7 @@ func hitRates(tx *gorm.DB, hits []rateHit) (over int, wait time.Duration, err er
 			return i, waitFor(waits[h.key]), nil
 		}
 	}
-	if rand.Float64() < sweepChance {
-		// SKIP LOCKED: the sweep never waits for, or deadlocks with, a
-		// request that is counting one of those keys right now.
-		err = tx.Exec(`DELETE FROM rate_keys WHERE key IN
-			(SELECT key FROM rate_keys WHERE sweep_at <= now() LIMIT 10000 FOR UPDATE SKIP LOCKED)`).Error
-	}
-	return -1, 0, err
+	return -1, 0, nil
 }
 
 // hitRate counts one event under key (see hitRates) and returns how long to
