@@ -23,6 +23,9 @@ type DBOptions struct {
 	MaxIdleConns     int
 	StatementTimeout time.Duration
 	Logger           *slog.Logger
+	// Tracer sees every statement sent, GORM's and those sent on the
+	// connection directly (tracing; tests count round trips with it).
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to PostgreSQL and checks the connection with a ping bounded by ctx.
@@ -42,6 +45,7 @@ func Open(ctx context.Context, dsn string, opts DBOptions) (*gorm.DB, error) {
 	// table is, and page 2 could repeat page 1 (models/search.go). Set per
 	// connection, so a search is one statement without a transaction.
 	pgxCfg.RuntimeParams["synchronize_seqscans"] = "off"
+	pgxCfg.Tracer = opts.Tracer
 	sqlDB := stdlib.OpenDB(*pgxCfg)
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)

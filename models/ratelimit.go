@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -33,57 +32,38 @@ type rateHit struct {
 // step is the bucket size of a window: a sixtieth of it, at most a minute.
 func (h rateHit) step() time.Duration { return min(h.window/60, time.Minute) }
 
-// rateSQL counts one event under each key of k (key, win, step, lim) and
-// returns each key's total in the window with, when it is over lim, the
-// seconds until enough of its oldest buckets have left the window for this
-// event to fit. ON CONFLICT locks the key's row and computes the new
-// buckets from its latest committed version, so concurrent hits on a key
-// queue on the row and each counts the others, whatever bucket they fall
-// in. Rows are inserted, and so locked, in key order: requests sharing
-// several keys (an address and a token) cannot deadlock.
-const rateSQL = `WITH k (key, win, step, lim) AS (VALUES %s),
-	up AS (INSERT INTO rate_keys AS r (key, win, buckets, counts, sweep_at)
-		SELECT key, win, ARRAY[b], ARRAY[1], date_bin('1 hour', b + win, timestamptz '2000-01-01') + interval '1 hour'
-		FROM (SELECT key, win, date_bin(step, now(), timestamptz '2000-01-01') AS b FROM k) n ORDER BY key
-		ON CONFLICT (key) DO UPDATE SET win = excluded.win, sweep_at = excluded.sweep_at,
-			(buckets, counts) = (SELECT array_agg(b ORDER BY b), array_agg(n ORDER BY b) FROM (
-				SELECT b, n + (b = excluded.buckets[1])::int AS n
-				FROM unnest(r.buckets, r.counts) o (b, n) WHERE b > now() - excluded.win
-				UNION ALL
-				SELECT excluded.buckets[1], 1 WHERE excluded.buckets[1] <> ALL (r.buckets)) kept)
-		RETURNING r.key, r.win, r.buckets, r.counts)
-	SELECT up.key, t.total, w.wait
-	FROM up JOIN k ON k.key = up.key
-	CROSS JOIN LATERAL (SELECT sum(n) AS total FROM unnest(up.counts) n) t
-	LEFT JOIN LATERAL (SELECT extract(epoch FROM b + up.win - now())::float8 AS wait
-		FROM (SELECT b, sum(n) OVER (ORDER BY b) AS upto FROM unnest(up.buckets, up.counts) c (b, n)) c
-		WHERE t.total > k.lim AND c.upto >= t.total - k.lim ORDER BY b LIMIT 1) w ON true`
-
-// hitRates counts one event under every key of hits in one statement (see
-// rateSQL) and returns the first hit (in the order given) that went over
-// its limit, with how long until it has room again; over is -1 when none
-// did. tx must be a transaction, and the caller must roll it back when a
-// hit is over: the counts were already raised, and a refused request
-// records nothing.
+// hitRates counts one event under every key of hits in one call of
+// cw_hit_rates (migration 00035: one upsert per key, concurrent hits on a
+// key queue on its row) and returns the first hit (in the order given)
+// that went over its limit, with how long until it has room again; over
+// is -1 when none did. tx must be a transaction, and the caller must roll
+// it back when a hit is over: the counts were already raised, and a
+// refused request records nothing.
 func hitRates(tx *gorm.DB, hits []rateHit) (over int, wait time.Duration, err error) {
-	vals := make([]string, len(hits))
-	var args []any
+	keys, wins, steps, lims := make([]string, len(hits)), make([]string, len(hits)), make([]string, len(hits)), make([]int64, len(hits))
 	for i, h := range hits {
-		vals[i] = "(?::text, ?::interval, ?::interval, ?::bigint)"
-		args = append(args, h.key, interval(h.window), interval(h.step()), h.limit)
+		keys[i], wins[i], steps[i], lims[i] = h.key, interval(h.window), interval(h.step()), int64(h.limit)
 	}
-	var rows []struct {
-		Key   string
-		Total int64
-		Wait  *float64
-	}
-	if err := tx.Raw(fmt.Sprintf(rateSQL, strings.Join(vals, ", ")), args...).Scan(&rows).Error; err != nil {
+	// The connection itself: GORM would spread the arrays into lists.
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context,
+		`SELECT hit_key, hit_total, hit_wait FROM cw_hit_rates($1, $2::text[]::interval[], $3::text[]::interval[], $4)`, keys, wins, steps, lims)
+	if err != nil {
 		return -1, 0, err
 	}
-	totals := make(map[string]int64, len(rows))
-	waits := make(map[string]*float64, len(rows))
-	for _, r := range rows {
-		totals[r.Key], waits[r.Key] = r.Total, r.Wait
+	defer rows.Close()
+	totals := make(map[string]int64, len(hits))
+	waits := make(map[string]*float64, len(hits))
+	for rows.Next() {
+		var key string
+		var total int64
+		var wait *float64
+		if err := rows.Scan(&key, &total, &wait); err != nil {
+			return -1, 0, err
+		}
+		totals[key], waits[key] = total, wait
+	}
+	if err := rows.Err(); err != nil {
+		return -1, 0, err
 	}
 	for i, h := range hits {
 		if totals[h.key] > int64(h.limit) {

@@ -3,7 +3,10 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -44,10 +47,9 @@ func closedReason(i *Idea) string {
 	return "Voting is closed for this idea."
 }
 
-// votableSQL is the same rule as Idea.Votable, in SQL, so the insert itself
-// refuses a vote even if the row changed after it was read.
-const votableSQL = `moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL
-	AND status NOT IN ('merged', 'declined', 'shipped')`
+// votableSQL is the same rule as Idea.Votable, in SQL (cw_votable, which
+// the vote's own statements use too), for a query over ideas i.
+const votableSQL = `cw_votable(i.moderation, i.deleted_at, i.merged_into_id, i.status)`
 
 // Vote adds the user's vote; voting twice is a no-op.
 func Vote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteState, error) {
@@ -61,169 +63,136 @@ func Unvote(ctx context.Context, db *gorm.DB, user *User, ideaID int64) (*VoteSt
 
 // SetVote casts (on) or withdraws the user's vote. With an origin it also
 // counts the request against the action limits (per address and token),
-// which the caller then does not: the whole vote is one short transaction
-// of three statements (lock, change, counts) and one commit, the work the
-// vote/unvote mix of make bench measures. A refused request records
-// nothing; a request refused for any other reason (404, 409, 403) still
-// counts against the action limits, as every state-changing request does.
+// which the caller then does not. The whole vote is one call of cw_vote
+// (migration 00035): the lock, the change and the counts in one round trip
+// and one commit, the work the vote/unvote mix of make bench measures. A
+// request refused by a limit records nothing; one refused for any other
+// reason (404, 409, 403) still counts against the action limits, as every
+// state-changing request does. When a webhook wants the vote's event, the
+// vote and the event share a transaction.
 func SetVote(ctx context.Context, db *gorm.DB, user *User, ideaID int64, on bool, from *Origin) (*VoteState, error) {
 	if user == nil {
 		return nil, ErrUnauthorized
 	}
-	typ := EventVoteDeleted
+	c := voteCall{user: user, ideaID: ideaID, on: on, event: EventVoteDeleted}
 	if on {
-		typ = EventVoteCreated
+		c.event = EventVoteCreated
 	}
-	var st VoteState
-	var refused error // a 404/409/403 that commits the action counts
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		l, err := lockForVote(tx, user, ideaID, typ)
-		if err != nil {
-			return err
+	if from != nil {
+		for _, h := range from.actionHits(&defaultSettings) {
+			c.actionKeys = append(c.actionKeys, h.key)
 		}
-		refused = l.refusal(user, on)
-		changed := false
-		if refused == nil {
-			st.VoteCount, st.Voted = l.VoteCount, on
-			if on {
-				changed, err = insertVote(tx, ideaID, user.ID, nil, &st.VoteCount)
-			} else {
-				changed, err = deleteVote(tx, ideaID, user.ID, false, &st.VoteCount)
-			}
-			if err != nil {
+	}
+	db = db.WithContext(ctx)
+	r, err := c.run(ctx, db.Statement.ConnPool, false) // the pool, or the caller's transaction
+
+	if err == nil && r.Subscribed {
+		err = db.Transaction(func(tx *gorm.DB) error {
+			if r, err = c.run(ctx, tx.Statement.ConnPool, true); err != nil || !r.Changed {
 				return err
 			}
-		}
-		if err := l.limit(tx, user, from, refused == nil, on && changed); err != nil {
-			return err
-		}
-		if refused != nil || !changed || !l.Subscribed {
-			return nil
-		}
-		return RecordIdeaEvent(tx, typ, ideaID, nil)
-	})
-	if err == nil {
-		err = refused
+			return RecordIdeaEvent(tx, c.event, ideaID, nil)
+		})
 	}
 	if err != nil {
-		return nil, err
+		return nil, c.limitError(err)
 	}
-	return &st, nil
+	if !r.Allowed {
+		return nil, r.refusal(user, on)
+	}
+	return &VoteState{VoteCount: r.VoteCount, Voted: on}, nil
 }
 
-// voteLock is an idea locked for a vote, read with everything else the vote
-// needs in the same round trip: the voter's ban, the limits and whether any
-// webhook wants the event.
-type voteLock struct {
+// voteCall is one request to cw_vote.
+type voteCall struct {
+	user       *User
+	ideaID     int64
+	on         bool
+	event      string
+	actionKeys []string // the origin's keys counted under per_ip_actions_per_minute
+}
+
+// voteResult is what cw_vote returns: the idea it locked (Found false when
+// there is none), the voter's ban, and whether the vote was allowed and
+// changed anything.
+type voteResult struct {
 	Idea
-	Found                 bool
-	Banned                bool
-	BanUntil              *time.Time
-	BanReason             *string
-	HasSettings           bool
-	VotesPerMinute        int
-	VotesPerDay           int
-	PerIPActionsPerMinute int
-	Subscribed            bool
+	Subscribed, Found, Banned, Allowed, Changed bool
+	BanUntil                                    *time.Time
+	BanReason                                   *string
 }
 
-// lockForVote locks idea ideaID (see lockIdea); the idea may not exist
-// (Found false), so a request for a missing idea still counts against the
-// action limits.
-func lockForVote(tx *gorm.DB, user *User, ideaID int64, typ string) (*voteLock, error) {
-	var rows []voteLock
-	err := tx.Raw(`SELECT true AS found, i.id, i.status, i.moderation, i.merged_into_id, i.deleted_at, i.vote_count, i.author_id,
-			b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason,
-			s.id IS NOT NULL AS has_settings, s.votes_per_minute, s.votes_per_day, s.per_ip_actions_per_minute,
-			EXISTS (SELECT 1 FROM webhooks WHERE active AND ?::text = ANY (events)) AS subscribed
-		FROM ideas i
-		LEFT JOIN bans b ON b.user_id = ? AND (b.until IS NULL OR b.until > now())
-		LEFT JOIN site_settings s ON s.id = 1
-		WHERE i.id = ? FOR UPDATE OF i`, typ, user.ID, ideaID).Scan(&rows).Error
+// run calls cw_vote on conn, the pool or a transaction's connection (with
+// events: the caller records the event in that transaction).
+func (c *voteCall) run(ctx context.Context, conn gorm.ConnPool, events bool) (*voteResult, error) {
+	d := defaultSettings
+	var r voteResult
+	var count *int
+	var status, moderation *string
+	var authorID *int64
+	err := conn.QueryRowContext(ctx, `SELECT * FROM cw_vote($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.user.ID, c.ideaID, c.on, c.user.IsStaff(), c.event, events, c.actionKeys,
+		[]int{d.PerIPActionsPerMinute, d.VotesPerMinute, d.VotesPerDay}).
+		Scan(&r.Subscribed, &r.Found, &status, &moderation, &r.MergedIntoID, &r.DeletedAt, &authorID,
+			&r.Banned, &r.BanUntil, &r.BanReason, &r.Allowed, &r.Changed, &count)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 1 {
-		return &rows[0], nil
+	if status != nil {
+		r.Status, r.Moderation, r.AuthorID = *status, *moderation, *authorID
 	}
-	// No such idea: only the ban and the limits matter.
-	l := &voteLock{}
-	err = tx.Raw(`SELECT b.user_id IS NOT NULL AS banned, s.id IS NOT NULL AS has_settings,
-			s.votes_per_minute, s.votes_per_day, s.per_ip_actions_per_minute
-		FROM (SELECT 1) one LEFT JOIN bans b ON b.user_id = ? AND (b.until IS NULL OR b.until > now())
-		LEFT JOIN site_settings s ON s.id = 1`, user.ID).Scan(l).Error
-	return l, err
+	if count != nil {
+		r.VoteCount = *count
+	}
+	return &r, nil
 }
 
-// refusal is why user may not vote (on) or unvote on the locked idea, in the
-// order a member learns it: an idea they cannot see is not found, a closed
-// one is a conflict, a ban forbids.
-func (l *voteLock) refusal(user *User, on bool) error {
-	switch {
-	case !l.Found || l.Moderation != "visible" && l.AuthorID != user.ID && !user.IsStaff():
-		return NotFound("We couldn't find that idea.")
-	case on && !l.Votable():
-		return Conflict(closedReason(&l.Idea))
-	case l.Banned:
-		b := Ban{UserID: user.ID, Until: l.BanUntil}
-		if l.BanReason != nil {
-			b.Reason = *l.BanReason
-		}
-		return Forbidden(b.Message())
-	}
-	return nil
-}
-
-// settings are the limits read with the lock (the defaults without a row).
-func (l *voteLock) settings() *SiteSettings {
-	if !l.HasSettings {
-		s := defaultSettings
-		return &s
-	}
-	return &SiteSettings{VotesPerMinute: l.VotesPerMinute, VotesPerDay: l.VotesPerDay, PerIPActionsPerMinute: l.PerIPActionsPerMinute}
-}
-
-// limit counts the request in one statement: against the action limits
-// when from is given, against votes_per_minute when the vote was allowed
-// (every vote and unvote request, toggling is voting too), and against
-// votes_per_day when it cast a vote (a vote withdrawn later still counted).
-// Staff are not limited. Beyond a limit the transaction, vote included,
-// must roll back.
-func (l *voteLock) limit(tx *gorm.DB, user *User, from *Origin, allowed, cast bool) error {
-	if user.IsStaff() { // staff act for the company, sometimes in bulk
-		return nil
-	}
-	s := l.settings()
-	var hits []rateHit
-	if from != nil {
-		hits = from.actionHits(s)
-	}
-	actions := len(hits)
-	if allowed {
-		hits = append(hits, rateHit{"vote:" + itoa(user.ID), s.VotesPerMinute, time.Minute})
-	}
-	if cast {
-		hits = append(hits, rateHit{"votes-day:" + itoa(user.ID), s.VotesPerDay, 24 * time.Hour})
-	}
-	if len(hits) == 0 {
-		return nil
-	}
-	over, wait, err := hitRates(tx, hits)
-	switch {
-	case err != nil || over < 0:
+// limitError turns cw_vote's CW429 ("hit wait limit", the hit in the order
+// action keys, votes_per_minute, votes_per_day) into the message for it;
+// other errors pass.
+func (c *voteCall) limitError(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "CW429" {
 		return err
-	case over < actions:
-		return actionLimitError(hits[over], wait)
-	case hits[over].window == time.Minute:
+	}
+	var hit, limit int
+	var secs float64
+	if _, serr := fmt.Sscanf(pe.Detail, "%d %g %d", &hit, &secs, &limit); serr != nil {
+		return err
+	}
+	wait := waitFor(&secs)
+	switch {
+	case hit < len(c.actionKeys):
+		return actionLimitError(rateHit{key: c.actionKeys[hit]}, wait)
+	case hit == len(c.actionKeys):
 		return &RateLimitError{
-			Message:    "You're voting faster than we allow (" + pluralize(s.VotesPerMinute, "vote") + " a minute). Please wait " + waitText(wait) + " and try again.",
+			Message:    "You're voting faster than we allow (" + pluralize(limit, "vote") + " a minute). Please wait " + waitText(wait) + " and try again.",
 			RetryAfter: wait,
 		}
 	}
 	return &RateLimitError{
-		Message:    "You've cast " + pluralize(s.VotesPerDay, "vote") + " in the last 24 hours, which is the daily limit. You can vote again in " + waitText(wait) + ".",
+		Message:    "You've cast " + pluralize(limit, "vote") + " in the last 24 hours, which is the daily limit. You can vote again in " + waitText(wait) + ".",
 		RetryAfter: wait,
 	}
+}
+
+// refusal is why user may not vote (on) or unvote on the locked idea, in the
+// order a member learns it (cw_vote's rule, which decided): an idea they
+// cannot see is not found, a closed one is a conflict, a ban forbids.
+func (r *voteResult) refusal(user *User, on bool) error {
+	switch {
+	case !r.Found || r.Moderation != "visible" && r.AuthorID != user.ID && !user.IsStaff():
+		return NotFound("We couldn't find that idea.")
+	case on && !r.Votable():
+		return Conflict(closedReason(&r.Idea))
+	case r.Banned:
+		b := Ban{UserID: user.ID, Until: r.BanUntil}
+		if r.BanReason != nil {
+			b.Reason = *r.BanReason
+		}
+		return Forbidden(b.Message())
+	}
+	return NotFound("We couldn't find that idea.")
 }
 
 // addVote inserts userID's vote (cast by castBy for a proxy vote) on a
@@ -239,22 +208,14 @@ func addVote(tx *gorm.DB, ideaID, userID int64, castBy *int64, count *int) (bool
 }
 
 // insertVote inserts the vote and keeps vote_count and the trending score
-// in step in one statement, writing the new count to count when it added
-// one. The idea must be locked: the insert re-checks that it is votable.
+// in step (cw_vote_add), writing the new count to count when it added one.
+// The idea must be locked: the insert re-checks that it is votable.
 func insertVote(tx *gorm.DB, ideaID, userID int64, castBy *int64, count *int) (bool, error) {
-	var counts []int
-	// The author's own vote is part of the idea's creation term.
-	err := tx.Raw(`WITH v AS (INSERT INTO votes (idea_id, user_id, cast_by_id)
-			SELECT id, @u, @by FROM ideas WHERE id = @i AND `+votableSQL+`
-			ON CONFLICT DO NOTHING RETURNING idea_id)
-		UPDATE ideas SET vote_count = vote_count + 1,
-			score = CASE WHEN author_id = @u THEN score ELSE cw_trend_add(score, 1, now()) END
-		FROM v WHERE ideas.id = v.idea_id RETURNING vote_count`,
-		map[string]any{"u": userID, "by": castBy, "i": ideaID}).Scan(&counts).Error
-	if err != nil || len(counts) == 0 {
+	var n *int
+	if err := tx.Raw(`SELECT cw_vote_add(?, ?, ?)`, ideaID, userID, castBy).Row().Scan(&n); err != nil || n == nil {
 		return false, err
 	}
-	*count = counts[0]
+	*count = *n
 	return true, nil
 }
 
@@ -269,22 +230,13 @@ func removeVote(tx *gorm.DB, ideaID, userID int64, proxyOnly bool, count *int) (
 	return true, RecordIdeaEvent(tx, EventVoteDeleted, ideaID, nil)
 }
 
-// deleteVote deletes the vote and keeps the counters in step in one
-// statement; the vote's own time takes its term out of the score.
+// deleteVote deletes the vote and keeps the counters in step
+// (cw_vote_remove); the vote's own time takes its term out of the score.
 func deleteVote(tx *gorm.DB, ideaID, userID int64, proxyOnly bool, count *int) (bool, error) {
-	q := `DELETE FROM votes WHERE idea_id = @i AND user_id = @u`
-	if proxyOnly {
-		q += ` AND cast_by_id IS NOT NULL`
-	}
-	var counts []int
-	err := tx.Raw(`WITH v AS (`+q+` RETURNING created_at)
-		UPDATE ideas SET vote_count = vote_count - 1,
-			score = CASE WHEN author_id = @u THEN score ELSE cw_trend_sub(score, 1, v.created_at) END
-		FROM v WHERE ideas.id = @i RETURNING vote_count`,
-		map[string]any{"u": userID, "i": ideaID}).Scan(&counts).Error
-	if err != nil || len(counts) == 0 {
+	var n *int
+	if err := tx.Raw(`SELECT cw_vote_remove(?, ?, ?)`, ideaID, userID, proxyOnly).Row().Scan(&n); err != nil || n == nil {
 		return false, err
 	}
-	*count = counts[0]
+	*count = *n
 	return true, nil
 }
