@@ -53,7 +53,8 @@ const (
 	// and is found among any number of look-alikes. A range rather than
 	// LIKE: it bounds the index scan in a generic plan too (see
 	// similarWhileTyping); U+10FFFF sorts after any character.
-	similarPrefixPool = `(SELECT i.id FROM ideas i
+	// It carries what the pool's ordering reads (see similarTypedPool).
+	similarPrefixPool = `(SELECT i.id, i.title, i.title_words FROM ideas i
 		WHERE lower(i.title) ~>=~ lower(@t) AND lower(i.title) ~<~ (lower(@t) || chr(1114111))
 		ORDER BY lower(i.title) USING ~<~ LIMIT 50)`
 	// similarTyped is the typed words as a query: @head whole words, @last
