@@ -131,13 +131,23 @@ func openDB(ctx context.Context, cfg *config, logger *slog.Logger) (*gorm.DB, er
 	})
 }
 
-func migrate(ctx context.Context, cfg *config, logger *slog.Logger) error {
-	db, err := openDB(ctx, cfg, logger)
+// migrateUp applies pending migrations on a connection of its own without
+// the request statement timeout (DB_STATEMENT_TIMEOUT): building an index
+// or copying a table of a million ideas takes minutes, and a migration cut
+// short leaves the server unable to start.
+func migrateUp(ctx context.Context, cfg *config, logger *slog.Logger) (int64, error) {
+	openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	db, err := models.Open(openCtx, cfg.DatabaseURL, models.DBOptions{MaxOpenConns: 2, MaxIdleConns: 2, Logger: logger})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer models.SQLDB(db).Close()
-	v, err := migrations.Up(ctx, models.SQLDB(db), logger)
+	return migrations.Up(ctx, models.SQLDB(db), logger)
+}
+
+func migrate(ctx context.Context, cfg *config, logger *slog.Logger) error {
+	v, err := migrateUp(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -152,14 +162,14 @@ func seed(ctx context.Context, cfg *config, logger *slog.Logger, args []string) 
 	if err := fs.Parse(args); err != nil || !*demo {
 		return fmt.Errorf("usage: crowdwise seed --demo")
 	}
+	if _, err := migrateUp(ctx, cfg, logger); err != nil {
+		return err
+	}
 	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer models.SQLDB(db).Close()
-	if _, err := migrations.Up(ctx, models.SQLDB(db), logger); err != nil {
-		return err
-	}
 	if err := models.SeedDemo(ctx, db); err != nil {
 		return err
 	}

@@ -53,13 +53,12 @@ func serve(ctx context.Context, cfg *config, logger *slog.Logger) error {
 }
 
 func newServer(ctx context.Context, cfg *config, logger *slog.Logger) (*server, error) {
-	db, err := openDB(ctx, cfg, logger)
+	v, err := migrateUp(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	v, err := migrations.Up(ctx, models.SQLDB(db), logger)
+	db, err := openDB(ctx, cfg, logger)
 	if err != nil {
-		models.SQLDB(db).Close()
 		return nil, err
 	}
 	logger.Info("database ready", "schema_version", v)

@@ -211,6 +211,18 @@ func TestMigrateSeedAndVersionCommands(t *testing.T) {
 	}
 }
 
+// Migrations run without the request statement timeout: creating the
+// schema has statements far longer than a millisecond (extensions, indexes,
+// and at a million ideas minutes-long copies), and a migration cut short
+// keeps the server from starting.
+func TestMigrationsIgnoreTheRequestTimeout(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	getenv := env(map[string]string{"DATABASE_URL": testdb.EmptyURL(t), "DB_STATEMENT_TIMEOUT": "1ms"})
+	if code := run(context.Background(), []string{"migrate"}, getenv, &stdout, &stderr); code != 0 {
+		t.Fatalf("migrate under a 1 ms request timeout = %d: %s", code, stderr.String())
+	}
+}
+
 // `crowdwise rerender` renders stored posts again: one saved when raw HTML
 // was dropped shows its text afterwards.
 func TestRerenderCommand(t *testing.T) {
