@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"math/big"
 	"slices"
@@ -253,8 +254,8 @@ func TokenUser(ctx context.Context, db *gorm.DB, token, ip string) (*User, *APIT
 		return nil, nil, ErrUnauthorized
 	}
 	db = db.WithContext(ctx)
-	var rows []struct {
-		User
+	var u User
+	var r struct {
 		TokenID        int64
 		TokenName      string
 		TokenPrefix    string
@@ -266,28 +267,26 @@ func TokenUser(ctx context.Context, db *gorm.DB, token, ip string) (*User, *APIT
 		BanReason      *string
 		Banned         bool
 	}
-	err := db.Raw(`SELECT u.*, t.id AS token_id, t.name AS token_name, t.prefix AS token_prefix, t.scopes AS token_scopes,
-			t.expires_at AS token_expires_at, t.created_at AS token_created_at, t.last_used_at AS token_used_at,
-			b.user_id IS NOT NULL AS banned, b.until AS ban_until, b.reason AS ban_reason
+	err := db.Statement.ConnPool.QueryRowContext(ctx, `SELECT `+userColumns+`, t.id, t.name, t.prefix, t.scopes,
+			t.expires_at, t.created_at, t.last_used_at, b.user_id IS NOT NULL, b.until, b.reason
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		LEFT JOIN bans b ON b.user_id = u.id AND (b.until IS NULL OR b.until > now())
-		WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deleted_at IS NULL`,
-		hashToken(token)).Scan(&rows).Error
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deleted_at IS NULL`,
+		hashToken(token)).Scan(append(u.scanTargets(), &r.TokenID, &r.TokenName, &r.TokenPrefix, &r.TokenScopes,
+		&r.TokenExpiresAt, &r.TokenCreatedAt, &r.TokenUsedAt, &r.Banned, &r.BanUntil, &r.BanReason)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrUnauthorized
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(rows) == 0 {
-		return nil, nil, ErrUnauthorized
-	}
-	r := rows[0]
 	if r.Banned {
-		b := Ban{UserID: r.ID, Until: r.BanUntil}
+		b := Ban{UserID: u.ID, Until: r.BanUntil}
 		if r.BanReason != nil {
 			b.Reason = *r.BanReason
 		}
 		return nil, nil, Forbidden(b.Message())
 	}
-	u := r.User
 	u.TokenID = &r.TokenID
 	t := APIToken{ID: r.TokenID, UserID: u.ID, Name: r.TokenName, Prefix: r.TokenPrefix, Scopes: r.TokenScopes,
 		ExpiresAt: r.TokenExpiresAt, CreatedAt: r.TokenCreatedAt, LastUsedAt: r.TokenUsedAt}

@@ -70,7 +70,7 @@ func checkInvariants(t *testing.T, db *gorm.DB) {
 	var ranks []int64
 	db.Raw(`SELECT i.id FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
 		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
-			(i.vote_count, i.score, i.category_id, i.status, i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL)`).Scan(&ranks)
+			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id))`).Scan(&ranks)
 	if len(ranks) > 0 {
 		t.Errorf("ideas %v: idea_ranks disagrees with the idea", ranks)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,32 +67,22 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 	db = db.WithContext(ctx)
 	// One round trip per request: the session, its (live) user and the
 	// bell's count (index-only on notifications_unread_idx) together.
-	var rows []struct {
-		User
-		SessionID        []byte
-		SessionCreatedAt time.Time
-		SessionLastSeen  time.Time
-		SessionExpiresAt time.Time
-		SessionUserAgent string
-		SessionIP        string
-		SessionUnread    int64
-	}
-	err := db.Raw(`SELECT u.*, s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_last_seen,
-			s.expires_at AS session_expires_at, s.user_agent AS session_user_agent, s.ip AS session_ip,
-			(SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS session_unread
+	var u User
+	var s Session
+	err := db.Statement.ConnPool.QueryRowContext(ctx, `SELECT `+userColumns+`, s.id, s.created_at, s.last_seen_at,
+			s.expires_at, s.user_agent, s.ip,
+			(SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = ? AND s.expires_at > now() AND s.last_seen_at > now() - CAST(? AS interval) AND u.deleted_at IS NULL`,
-		hashToken(token), SessionIdle.String()).Scan(&rows).Error
+		WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - CAST($2 AS interval) AND u.deleted_at IS NULL`,
+		hashToken(token), SessionIdle.String()).
+		Scan(append(u.scanTargets(), &s.ID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.UserAgent, &s.IP, &s.Unread)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrUnauthorized
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(rows) == 0 {
-		return nil, nil, ErrUnauthorized
-	}
-	r := rows[0]
-	u := r.User
-	s := Session{ID: r.SessionID, UserID: u.ID, CreatedAt: r.SessionCreatedAt, LastSeenAt: r.SessionLastSeen,
-		ExpiresAt: r.SessionExpiresAt, UserAgent: r.SessionUserAgent, IP: r.SessionIP, Unread: r.SessionUnread}
+	s.UserID = u.ID
 	// Write last_seen at most once a minute: reads stay reads.
 	if time.Since(s.LastSeenAt) > lastSeenEvery {
 		if err := db.Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", gorm.Expr("now()")).Error; err != nil {

@@ -58,6 +58,16 @@ type User struct {
 	TokenID *int64 `gorm:"-"`
 }
 
+// userColumns are User's columns, of users u, in the order of
+// (*User).scanTargets: the per-request look-ups (a session, a token) scan
+// them straight from the row, without GORM's reflection, about a third of
+// the app's CPU for a vote through the API.
+const userColumns = `u.id, u.name, u.email, u.email_verified, u.avatar_url, u.role, u.created_at, u.updated_at, u.deleted_at, u.placeholder`
+
+func (u *User) scanTargets() []any {
+	return []any{&u.ID, &u.Name, &u.Email, &u.EmailVerified, &u.AvatarURL, &u.Role, &u.CreatedAt, &u.UpdatedAt, &u.DeletedAt, &u.Placeholder}
+}
+
 // HasRole reports whether u holds one of roles; admins hold every role.
 func (u *User) HasRole(roles ...string) bool {
 	if u == nil {

@@ -146,7 +146,7 @@ func (g *generator) run(ctx context.Context) (*dataset, []string, error) {
 		}},
 		{"list ranks", func() (int64, error) {
 			n, err := g.exec(ctx, `INSERT INTO idea_ranks (id, vote_count, score, category_id, status, listed)
-				SELECT id, vote_count, score, category_id, status, moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL
+				SELECT id, vote_count, score, category_id, status, cw_listed(moderation, deleted_at, merged_into_id)
 				FROM ideas`)
 			if err != nil {
 				return 0, err

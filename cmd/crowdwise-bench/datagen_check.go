@@ -25,7 +25,7 @@ func (g *generator) verify(ctx context.Context, threadIdea int64) error {
 	}
 	err = g.db.QueryRow(ctx, `SELECT count(*) FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
 		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
-			(i.vote_count, i.score, i.category_id, i.status, i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL)`).Scan(&bad)
+			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id))`).Scan(&bad)
 	if err != nil {
 		return err
 	}
