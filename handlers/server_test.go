@@ -10,9 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/crowdwise/crowdwise/migrations"
@@ -22,11 +24,23 @@ import (
 
 // testApp is the real router on a fresh database behind a real HTTP server.
 type testApp struct {
-	h      *Handler
-	srv    *httptest.Server
-	db     *gorm.DB
-	dbName string
+	h       *Handler
+	srv     *httptest.Server
+	db      *gorm.DB
+	dbName  string
+	queries *queryCounter // every statement the app sends
 }
+
+// queryCounter is a pgx tracer counting the statements sent on the app's
+// connections, GORM's and those sent on a connection directly.
+type queryCounter struct{ n atomic.Int64 }
+
+func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func testOptions() Options {
 	base, _ := url.Parse("http://localhost:8080")
@@ -58,7 +72,8 @@ func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := models.Open(ctx, dsn, models.DBOptions{MaxOpenConns: 20, StatementTimeout: time.Minute})
+	queries := &queryCounter{}
+	db, err := models.Open(ctx, dsn, models.DBOptions{MaxOpenConns: 20, StatementTimeout: time.Minute, Tracer: queries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +93,7 @@ func newTestAppOn(t *testing.T, dsn string, mutate ...func(*Options)) *testApp {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(dsn)
-	return &testApp{h: h, srv: srv, db: db, dbName: strings.TrimPrefix(u.Path, "/")}
+	return &testApp{h: h, srv: srv, db: db, dbName: strings.TrimPrefix(u.Path, "/"), queries: queries}
 }
 
 const relaxedLimits = `UPDATE site_settings SET ideas_per_hour = 1000, comment_interval_seconds = 0,
