@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -85,7 +84,6 @@ func SetVote(ctx context.Context, db *gorm.DB, user *User, ideaID int64, on bool
 	}
 	db = db.WithContext(ctx)
 	r, err := c.run(ctx, db.Statement.ConnPool, false) // the pool, or the caller's transaction
-
 	if err == nil && r.Subscribed {
 		err = db.Transaction(func(tx *gorm.DB) error {
 			if r, err = c.run(ctx, tx.Statement.ConnPool, true); err != nil || !r.Changed {
