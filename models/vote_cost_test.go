@@ -1,7 +1,6 @@
 package models_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,36 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/crowdwise/crowdwise/models"
 	"github.com/crowdwise/crowdwise/models/testdb"
 )
-
-// statementCounter is a pgx tracer that counts the statements sent on a
-// pool's connections, GORM's and direct ones, BEGIN and COMMIT included.
-type statementCounter struct {
-	mu   sync.Mutex
-	sqls []string
-}
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	c.mu.Lock()
-	c.sqls = append(c.sqls, d.SQL)
-	c.mu.Unlock()
-	return ctx
-}
-
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// take returns the statements counted since the last take.
-func (c *statementCounter) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.sqls
-	c.sqls = nil
-	return out
-}
 
 // TestVoteStatementBudget: a member's vote or unvote through the API is one
 // statement and one commit (cw_vote: the lock with the ban, the change with
@@ -46,8 +18,8 @@ func (c *statementCounter) take() []string {
 // trip is a measurable share of the vote mix of make bench; this fails when
 // one creeps back in.
 func TestVoteStatementBudget(t *testing.T) {
-	counter := &statementCounter{}
-	db, err := models.Open(ctx, testdb.URL(t), models.DBOptions{MaxOpenConns: 4, Tracer: counter})
+	rec := &sqlRecorder{}
+	db, err := models.Open(ctx, testdb.URL(t), models.DBOptions{MaxOpenConns: 4, Tracer: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +32,11 @@ func TestVoteStatementBudget(t *testing.T) {
 		what string
 		on   bool
 	}{{"vote", true}, {"repeated vote", true}, {"unvote", false}, {"repeated unvote", false}} {
-		counter.take()
+		rec.take()
 		if _, err := models.SetVote(ctx, db, bob, idea.ID, step.on, from); err != nil {
 			t.Fatalf("%s: %v", step.what, err)
 		}
-		if sqls := counter.take(); len(sqls) != 1 {
+		if sqls := rec.take(); len(sqls) != 1 {
 			t.Errorf("%s ran %d statements, want 1:\n%s", step.what, len(sqls), strings.Join(sqls, "\n---\n"))
 		}
 	}
