@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/crowdwise/crowdwise/models"
 	"github.com/crowdwise/crowdwise/models/testdb"
 )
