@@ -1,7 +1,6 @@
 package models_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -76,46 +75,18 @@ func TestSearchDoesNotScanEveryWriteSinceVacuum(t *testing.T) {
 	}
 }
 
-// indexPagesRead runs st under EXPLAIN (ANALYZE, BUFFERS), sequential scans
-// priced as on a table of millions, and returns the pages each index read.
+// indexPagesRead runs st under EXPLAIN (ANALYZE, BUFFERS) (see analyzed),
+// sequential scans priced as on a table of millions, and returns the pages
+// each index read.
 func indexPagesRead(t *testing.T, db *gorm.DB, st statement) map[string]float64 {
 	t.Helper()
-	type node struct {
-		IndexName string  `json:"Index Name"`
-		Hit       float64 `json:"Shared Hit Blocks"`
-		Read      float64 `json:"Shared Read Blocks"`
-		Plans     []node  `json:"Plans"`
-	}
+	st.sets = append(st.sets[:len(st.sets):len(st.sets)], `SET LOCAL enable_seqscan = off`)
 	read := map[string]float64{}
-	var walk func(n node)
-	walk = func(n node) {
+	analyzed(t, db, st).walk(func(n planNode) {
 		if n.IndexName != "" {
 			read[n.IndexName] += n.Hit + n.Read
 		}
-		for _, c := range n.Plans {
-			walk(c)
-		}
-	}
-	err := db.Transaction(func(tx *gorm.DB) error {
-		for _, set := range append(st.sets, `SET LOCAL enable_seqscan = off`) {
-			if err := tx.Exec(set).Error; err != nil {
-				return err
-			}
-		}
-		var out string
-		if err := tx.Raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
-			return fmt.Errorf("%w\n%s", err, st.sql)
-		}
-		var plans []struct{ Plan node }
-		if err := json.Unmarshal([]byte(out), &plans); err != nil {
-			return err
-		}
-		walk(plans[0].Plan)
-		return tx.Rollback().Error
 	})
-	if err != nil && !strings.Contains(err.Error(), "transaction has already been committed or rolled back") {
-		t.Fatal(err)
-	}
 	return read
 }
 
