@@ -38,8 +38,7 @@ func manyAccounts(t *testing.T, db *gorm.DB, n int) {
 // sorts only its matches, which the trigram index finds.)
 func TestAccountsByARRReadOnlyTheirPage(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	const n = 3000
 	manyAccounts(t, base, n)
 	fx, err := models.ParseFX("USD", "EUR=1.10")

@@ -45,6 +45,12 @@ func (r *sqlRecorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Tr
 
 func (r *sqlRecorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// recorded is db with every statement GORM runs recorded.
+func recorded(db *gorm.DB) (*gorm.DB, *sqlRecorder) {
+	rec := &sqlRecorder{}
+	return db.Session(&gorm.Session{Logger: rec}), rec
+}
+
 // take returns the statements recorded since the last take.
 func (r *sqlRecorder) take() []string {
 	r.mu.Lock()
@@ -163,8 +169,7 @@ func statementsOf(sqls []string) []statement {
 // statement unable to use it, long before a large community notices.
 func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann, bob := newUser(t, base, "Ann"), newUser(t, base, "Bob")
 	manyIdeas(t, base, ann, 30)
 	idea := newIdea(t, base, ann, "Dark mode for the reporting dashboard")

@@ -26,8 +26,7 @@ type indexedNode struct {
 // 200 authors.
 func TestIdeaPageQueriesReadOnlyTheirRows(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann, bob := newUser(t, base, "Ann"), newUser(t, base, "Bob")
 	manyIdeas(t, base, ann, 10)
 	idea := newIdea(t, base, ann, "A page of its own")

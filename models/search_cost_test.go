@@ -21,8 +21,7 @@ import (
 // after a few thousand writes.
 func TestSearchDoesNotScanEveryWriteSinceVacuum(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann := newUser(t, base, "Ann")
 	manyIdeas(t, base, ann, 1000)
 	// No vacuum may empty the lists behind the test's back.
@@ -96,8 +95,7 @@ func indexPagesRead(t *testing.T, db *gorm.DB, st statement) map[string]float64 
 // so the connections it runs on have synchronized scans off.
 func TestSearchIsOneStatement(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann := newUser(t, base, "Ann")
 	manyIdeas(t, base, ann, 30)
 	for name, viewer := range map[string]*models.User{"anonymous": nil, "member": ann} {

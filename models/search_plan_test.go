@@ -55,8 +55,7 @@ func commonWordCommunity(t *testing.T, db *gorm.DB) (ann *models.User, byComment
 // whose scopes differ.
 func TestSearchReadsABoundedSetOnce(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann, byComments := commonWordCommunity(t, base)
 	mod := newStaff(t, base, "Mo", "moderator")
 	const per = 10

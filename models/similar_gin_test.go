@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/crowdwise/crowdwise/models"
 )
 
@@ -16,8 +14,7 @@ import (
 // entries writes have queued, not the hundreds a 4 MB list holds.
 func TestSimilarWordScansReadABoundedPendingList(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann := newUser(t, base, "Ann")
 	first := newIdea(t, base, ann, "Export reports to CSV, number 0")
 	// 3,000 titles of 6 or 7 words queued in one go (about 50 pending

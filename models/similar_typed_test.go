@@ -129,8 +129,7 @@ func TestSimilarWhileTypingFindsDuplicates(t *testing.T) {
 // with a word or trigram.
 func TestSimilarWhileTypingReadsABoundedNumberOfTitles(t *testing.T) {
 	base := openDB(t)
-	rec := &sqlRecorder{}
-	db := base.Session(&gorm.Session{Logger: rec})
+	db, rec := recorded(base)
 	ann := newUser(t, base, "Ann")
 	first := newIdea(t, base, ann, "Export reports to CSV, number 0")
 	// 4,000 titles with every typed word, 2,000 of them with a rarer one.
