@@ -44,9 +44,11 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 			"viewer": viewerID(viewer), "status": cols[i].Status, "category": category,
 			"recent": RecentlyShipped.String(), "limit": roadmapLimit,
 		}
-		// The columns by votes read idea_ranks_status_idx (see rankedList).
-		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+` JOIN idea_ranks r ON r.id = i.id
-			WHERE `+where+` AND r.listed AND r.status = @status
+		// The columns by votes read idea_ranks_status_idx, as the top tab
+		// filtered by status does.
+		join, ranked := rankedList(ListQuery{Sort: "top", Status: cols[i].Status})
+		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+join+`
+			WHERE `+where+ranked+`
 			ORDER BY `+roadmapOrder[cols[i].Status]+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err
