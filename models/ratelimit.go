@@ -121,11 +121,20 @@ type Origin struct {
 	TokenID int64 // 0 for a session
 }
 
+// actionKeys are the rate keys one action from o counts under.
+func (o *Origin) actionKeys() []string {
+	keys := []string{"ip:" + o.IP}
+	if o.TokenID != 0 {
+		keys = append(keys, "token:"+itoa(o.TokenID))
+	}
+	return keys
+}
+
 // actionHits are the hits one action from o counts.
 func (o *Origin) actionHits(s *SiteSettings) []rateHit {
-	hits := []rateHit{{"ip:" + o.IP, s.PerIPActionsPerMinute, time.Minute}}
-	if o.TokenID != 0 {
-		hits = append(hits, rateHit{"token:" + itoa(o.TokenID), s.PerIPActionsPerMinute, time.Minute})
+	var hits []rateHit
+	for _, k := range o.actionKeys() {
+		hits = append(hits, rateHit{k, s.PerIPActionsPerMinute, time.Minute})
 	}
 	return hits
 }

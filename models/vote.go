@@ -78,9 +78,7 @@ func SetVote(ctx context.Context, db *gorm.DB, user *User, ideaID int64, on bool
 		c.event = EventVoteCreated
 	}
 	if from != nil {
-		for _, h := range from.actionHits(&defaultSettings) {
-			c.actionKeys = append(c.actionKeys, h.key)
-		}
+		c.actionKeys = from.actionKeys()
 	}
 	db = db.WithContext(ctx)
 	r, err := c.run(ctx, db.Statement.ConnPool, false) // the pool, or the caller's transaction
