@@ -62,7 +62,7 @@ func TestBellShowsUnreadCount(t *testing.T) {
 		t.Error("anonymous visitors see a bell")
 	}
 	addNotifications(t, app, annUser, 120)
-	if _, body = do(t, ann, "GET", app.srv.URL+"/", nil); bellCount(body) != "99+" {
+	if _, body = do(t, ann, "GET", app.srv.URL+"/", nil); bellCount(body) != "99+" || !strings.Contains(body, `aria-label="Notifications, 99+ unread"`) {
 		t.Errorf("large count shows %q", bellCount(body))
 	}
 }

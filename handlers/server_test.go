@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,12 +33,43 @@ type testApp struct {
 }
 
 // queryCounter is a pgx tracer counting the statements sent on the app's
-// connections, GORM's and those sent on a connection directly.
-type queryCounter struct{ n atomic.Int64 }
+// connections, GORM's and those sent on a connection directly, and keeping
+// them while a test records.
+type queryCounter struct {
+	n         atomic.Int64
+	mu        sync.Mutex
+	recording bool
+	sent      []tracedQuery
+}
 
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.mu.Lock()
+	if c.recording {
+		c.sent = append(c.sent, tracedQuery{sql: d.SQL, args: d.Args})
+	}
+	c.mu.Unlock()
 	return ctx
+}
+
+// tracedQuery is a statement the app sent, with its arguments.
+type tracedQuery struct {
+	sql  string
+	args []any
+}
+
+// record keeps the statements sent from now until stop, which returns them.
+func (c *queryCounter) record() {
+	c.mu.Lock()
+	c.recording, c.sent = true, nil
+	c.mu.Unlock()
+}
+
+func (c *queryCounter) stop() []tracedQuery {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recording = false
+	return c.sent
 }
 
 func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

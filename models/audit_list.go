@@ -72,15 +72,22 @@ func ListAudit(ctx context.Context, db *gorm.DB, actor *User, q AuditQuery) (*Au
 		return nil, Forbidden("Only admins can read the audit log.")
 	}
 	v := &ValidationError{}
-	var conds []auditCond
-	where := func(sql string, args ...any) { conds = append(conds, auditCond{sql, args}) }
+	var conds []string
+	args := map[string]any{"limit": q.Page.PerPage + 1, "offset": q.Page.Offset()}
+	// where adds a condition with its named arguments (name, value, ...).
+	where := func(sql string, named ...any) {
+		conds = append(conds, sql)
+		for i := 0; i+1 < len(named); i += 2 {
+			args[named[i].(string)] = named[i+1]
+		}
+	}
 	if s := strings.TrimSpace(q.Actor); s != "" {
 		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			where("a.actor_id = ?", id)
+			where("a.actor_id = @actor_id", "actor_id", id)
 		} else if textProblem(s) != "" || utf8.RuneCountInString(s) > 50 {
 			v.Add("actor", "Enter a user id or part of a name (at most 50 characters).")
 		} else {
-			where("u.name ILIKE ?", "%"+escapeLike(s)+"%")
+			where("u.name ILIKE @actor_name", "actor_name", "%"+escapeLike(s)+"%")
 		}
 	}
 	if s := strings.TrimSpace(q.Action); s != "" {
@@ -88,32 +95,32 @@ func ListAudit(ctx context.Context, db *gorm.DB, actor *User, q AuditQuery) (*Au
 		case len(s) > 60 || !auditActionRe.MatchString(s):
 			v.Add("action", "Actions look like idea.hide; use lower-case words joined by dots.")
 		case strings.Contains(s, "."):
-			where("a.action = ?", s)
+			where("a.action = @action", "action", s)
 		default:
-			where("(a.action = ? OR a.action LIKE ?)", s, s+".%")
+			where("(a.action = @action OR a.action LIKE @action_prefix)", "action", s, "action_prefix", s+".%")
 		}
 	}
 	if s := strings.TrimSpace(q.TargetType); s != "" {
 		if len(s) > 30 || !auditTypeRe.MatchString(s) {
 			v.Add("target_type", "Target types are lower-case words such as idea, comment, user.")
 		} else {
-			where("a.target_type = ?", s)
+			where("a.target_type = @target_type", "target_type", s)
 		}
 	}
 	if s := strings.TrimSpace(q.TargetID); s != "" {
 		if id, err := strconv.ParseInt(s, 10, 64); err != nil || id <= 0 {
 			v.Add("target_id", "The target id is a whole number.")
 		} else {
-			where("a.target_id = ?", id)
+			where("a.target_id = @target_id", "target_id", id)
 		}
 	}
 	from, fromOK := auditDate(v, "from", q.From)
 	to, toOK := auditDate(v, "to", q.To)
 	if fromOK {
-		where("a.created_at >= ?", from)
+		where("a.created_at >= @from", "from", from)
 	}
 	if toOK {
-		where("a.created_at < ?", to.AddDate(0, 0, 1))
+		where("a.created_at < @to", "to", to.AddDate(0, 0, 1))
 	}
 	if fromOK && toOK && to.Before(from) {
 		v.Add("to", "The end date is before the start date.")
@@ -121,32 +128,30 @@ func ListAudit(ctx context.Context, db *gorm.DB, actor *User, q AuditQuery) (*Au
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	// A fresh query each time: a GORM chain is not safe to reuse after Count.
-	query := func() *gorm.DB {
-		tx := db.WithContext(ctx).Table("audit_log a").Joins("LEFT JOIN users u ON u.id = a.actor_id")
-		for _, c := range conds {
-			tx = tx.Where(c.sql, c.args...)
-		}
-		return tx
+	cond := "true"
+	if len(conds) > 0 {
+		cond = strings.Join(conds, " AND ")
 	}
+	const table = "audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+	db = db.WithContext(ctx)
 	out := &AuditPage{Rows: []AuditRow{}, Page: q.Page}
-	if err := query().Count(&out.Page.Total).Error; err != nil {
+	// One row beyond the page says whether another follows; the total is
+	// counted only as far as CountCap: the log only grows.
+	err := rawNamed(db, `SELECT a.id, a.actor_id, CASE WHEN u.id IS NULL THEN 'system' WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS actor_name,
+		a.action, a.target_type, a.target_id, a.before, a.after, a.token_id, a.created_at
+		FROM `+table+` WHERE `+cond+` ORDER BY a.created_at DESC, a.id DESC LIMIT @limit OFFSET @offset`, args).Scan(&out.Rows).Error
+	if err != nil {
 		return nil, err
 	}
-	err := query().Select(`a.id, a.actor_id, CASE WHEN u.id IS NULL THEN 'system' WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS actor_name,
-		a.action, a.target_type, a.target_id, a.before, a.after, a.token_id, a.created_at`).
-		Order("a.created_at DESC, a.id DESC").Limit(q.Page.PerPage).Offset(q.Page.Offset()).Scan(&out.Rows).Error
-	if err != nil {
+	if len(out.Rows) > q.Page.PerPage {
+		out.Rows, out.Page.More = out.Rows[:q.Page.PerPage], true
+	}
+	if err := countList(db, &out.Page, table, cond, args, len(out.Rows), false); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// auditCond is one validated filter condition with its bound arguments.
-type auditCond struct {
-	sql  string
-	args []any
-}
 
 // auditDate parses an optional YYYY-MM-DD filter date (UTC midnight).
 func auditDate(v *ValidationError, field, s string) (time.Time, bool) {

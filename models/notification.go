@@ -121,22 +121,37 @@ type NotificationPage struct {
 func NotificationsOf(ctx context.Context, db *gorm.DB, userID int64, p Page) (*NotificationPage, error) {
 	db = db.WithContext(ctx)
 	out := &NotificationPage{Page: p}
-	if err := db.Raw(`SELECT count(*) FROM notifications WHERE user_id = ?`, userID).Scan(&out.Page.Total).Error; err != nil {
+	// One row beyond the page says whether another follows; the total is
+	// counted only as far as CountCap, as the idea lists do.
+	err := db.Raw(`SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+		userID, p.PerPage+1, p.Offset()).Scan(&out.Items).Error
+	if err != nil {
 		return nil, err
 	}
-	err := db.Raw(`SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		userID, p.PerPage, p.Offset()).Scan(&out.Items).Error
-	if err != nil {
+	if len(out.Items) > p.PerPage {
+		out.Items, out.Page.More = out.Items[:p.PerPage], true
+	}
+	if err := countList(db, &out.Page, "notifications n", "n.user_id = @user", map[string]any{"user": userID}, len(out.Items), false); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// UnreadCount is the number on the bell; notifications_unread_idx makes it
-// an index-only count, cheap enough for every page view.
+// BellCap is how far the bell counts unread notifications: it shows "99+"
+// past 99, and a member who follows busy ideas may have thousands.
+const BellCap = 100
+
+// unreadCount is the bell's count as a scalar subquery on user id expr,
+// index-only on notifications_unread_idx and at most BellCap.
+func unreadCount(user string) string {
+	return `(SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.user_id = ` + user + ` AND n.read_at IS NULL LIMIT ` +
+		strconv.Itoa(BellCap) + `) unread)`
+}
+
+// UnreadCount is the number on the bell, up to BellCap.
 func UnreadCount(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n).Error
+	err := db.WithContext(ctx).Raw(`SELECT `+unreadCount("?"), userID).Scan(&n).Error
 	return n, err
 }
 

@@ -28,8 +28,9 @@ type Session struct {
 	ExpiresAt  time.Time
 	UserAgent  string
 	IP         string
-	// Unread is the user's unread notifications when SessionUser read the
-	// session (the header's bell), counted in the same statement.
+	// Unread is the user's unread notifications (up to BellCap) when
+	// SessionUser read the session (the header's bell), counted in the
+	// same statement.
 	Unread int64 `gorm:"-"`
 }
 
@@ -71,7 +72,7 @@ func SessionUser(ctx context.Context, db *gorm.DB, token string) (*User, *Sessio
 	var s Session
 	err := db.Statement.ConnPool.QueryRowContext(ctx, `SELECT `+userColumns+`, s.id, s.created_at, s.last_seen_at,
 			s.expires_at, s.user_agent, s.ip,
-			(SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
+			`+unreadCount("u.id")+`
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = $1 AND s.expires_at > now() AND s.last_seen_at > now() - CAST($2 AS interval) AND u.deleted_at IS NULL`,
 		hashToken(token), SessionIdle.String()).
