@@ -152,7 +152,6 @@ func ListAudit(ctx context.Context, db *gorm.DB, actor *User, q AuditQuery) (*Au
 	return out, nil
 }
 
-
 // auditDate parses an optional YYYY-MM-DD filter date (UTC midnight).
 func auditDate(v *ValidationError, field, s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
