@@ -31,9 +31,9 @@ func weeklyActivity(ctx context.Context, db *gorm.DB, f InsightsFilter) ([]WeekA
 	i AS (SELECT date_trunc('week', created_at AT TIME ZONE 'UTC') AS wk, count(*) AS n FROM sel
 		WHERE created_at >= ? AND created_at < ? GROUP BY 1),
 	v AS (SELECT date_trunc('week', v.created_at AT TIME ZONE 'UTC') AS wk, count(*) AS n FROM votes v JOIN sel ON sel.id = v.idea_id
-		WHERE v.created_at >= ? AND v.created_at < ? GROUP BY 1),
+		WHERE v.created_at >= ? AND v.created_at < ?` + f.within("v.idea_id") + ` GROUP BY 1),
 	c AS (SELECT date_trunc('week', c.created_at AT TIME ZONE 'UTC') AS wk, count(*) AS n FROM comments c JOIN sel ON sel.id = c.idea_id
-		WHERE ` + communityComment + ` AND c.created_at >= ? AND c.created_at < ? GROUP BY 1)
+		WHERE ` + communityComment + ` AND c.created_at >= ? AND c.created_at < ?` + f.within("c.idea_id") + ` GROUP BY 1)
 	SELECT g.wk AS week, coalesce(i.n, 0) AS ideas, coalesce(v.n, 0) AS votes, coalesce(c.n, 0) AS comments
 	FROM generate_series(CAST(? AS timestamp), CAST(? AS timestamp), interval '7 days') AS g(wk)
 	LEFT JOIN i ON i.wk = g.wk LEFT JOIN v ON v.wk = g.wk LEFT JOIN c ON c.wk = g.wk
@@ -87,12 +87,24 @@ func Share(part, whole int64) float64 {
 
 func concentration(ctx context.Context, db *gorm.DB, f InsightsFilter) (Concentration, error) {
 	sel, args := f.ideaSet()
-	q := `WITH ` + sel + `,
-	acts AS (
+	return rankMembers(ctx, db, `WITH `+sel+`, `+f.memberActivity(), args, f.To)
+}
+
+// memberActivity is the CTEs "acts" and "per": each member's ideas, votes
+// and comments on the picked ideas (the rebuild sums them over its chunks).
+func (f InsightsFilter) memberActivity() string {
+	return `acts AS (
 		SELECT author_id AS user_id, 1 AS ideas, 0 AS votes, 0 AS comments FROM sel
-		UNION ALL SELECT v.user_id, 0, 1, 0 FROM votes v JOIN sel ON sel.id = v.idea_id
-		UNION ALL SELECT c.author_id, 0, 0, 1 FROM comments c JOIN sel ON sel.id = c.idea_id WHERE ` + communityComment + `),
-	per AS (SELECT user_id, sum(ideas) AS ideas, sum(votes) AS votes, sum(comments) AS comments FROM acts GROUP BY user_id),
+		UNION ALL SELECT v.user_id, 0, 1, 0 FROM votes v JOIN sel ON sel.id = v.idea_id` + f.within("v.idea_id") + `
+		UNION ALL SELECT c.author_id, 0, 0, 1 FROM comments c JOIN sel ON sel.id = c.idea_id WHERE ` + communityComment + f.within("c.idea_id") + `),
+	per AS (SELECT user_id, sum(ideas) AS ideas, sum(votes) AS votes, sum(comments) AS comments FROM acts GROUP BY user_id)`
+}
+
+// rankMembers is the Concentration of the activity per member that the
+// CTE "per" (user_id, ideas, votes, comments; bigint sums) of with holds,
+// over the members who joined before "to".
+func rankMembers(ctx context.Context, db *gorm.DB, with string, args []any, to time.Time) (Concentration, error) {
+	q := with + `,
 	ranked AS MATERIALIZED (
 		SELECT coalesce(p.ideas, 0) AS ideas, coalesce(p.votes, 0) AS votes, coalesce(p.comments, 0) AS comments,
 			coalesce(p.ideas + p.votes + p.comments, 0) AS total,
@@ -125,7 +137,7 @@ func concentration(ctx context.Context, db *gorm.DB, f InsightsFilter) (Concentr
 		ConcentrationCounts
 		LorenzJSON string
 	}
-	if err := db.WithContext(ctx).Raw(q, append(args, f.To)...).Scan(&row).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(q, append(args, to)...).Scan(&row).Error; err != nil {
 		return Concentration{}, err
 	}
 	c := Concentration{ConcentrationCounts: row.ConcentrationCounts, Lorenz: []LorenzPoint{{0, 0}}}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +33,23 @@ type InsightsFilter struct {
 	// rollup: read demand from insights_idea_demand (fresh) instead of
 	// the idea_account_demand view.
 	rollup bool
+	// chunk, when set, narrows the picked ideas to an id range: the
+	// rebuild goes through the ideas one short transaction per range.
+	chunk *ideaRange
+}
+
+// ideaRange is the ideas with lo <= id < hi.
+type ideaRange struct{ lo, hi int64 }
+
+// within is the condition that col (an idea id) lies in f's chunk, or ""
+// without one. Every table joined on the idea id gets it, so each side is
+// read for the range only, whichever join the planner picks. The bounds
+// are the rebuild's own integers, never input.
+func (f InsightsFilter) within(col string) string {
+	if f.chunk == nil {
+		return ""
+	}
+	return fmt.Sprintf(" AND %s >= %d AND %s < %d", col, f.chunk.lo, col, f.chunk.hi)
 }
 
 const (
@@ -119,6 +137,7 @@ func (f InsightsFilter) ideaSet() (string, []any) {
 	sql := `sel AS (SELECT i.id, i.title, i.status, i.vote_count, i.created_at, i.author_id FROM ideas i
 		WHERE i.moderation = 'visible' AND i.deleted_at IS NULL AND i.merged_into_id IS NULL AND i.created_at < ?`
 	args := []any{f.To}
+	sql += f.within("i.id")
 	if f.From != nil {
 		sql += ` AND i.created_at >= ?`
 		args = append(args, *f.From)

@@ -49,7 +49,7 @@ const rateCTE = `rates AS (SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS flo
 func (f InsightsFilter) demandRows() string {
 	if f.rollup {
 		return `(SELECT x.idea_id, x.segment, x.currency, x.accounts, x.votes, x.arr_cents
-			FROM sel JOIN insights_idea_demand x ON x.idea_id = sel.id)`
+			FROM sel JOIN insights_idea_demand x ON x.idea_id = sel.id` + f.within("x.idea_id") + `)`
 	}
 	return `(SELECT d.idea_id, a.segment, a.currency, count(*) AS accounts, sum(d.votes)::bigint AS votes, sum(a.arr_cents)::bigint AS arr_cents
 		FROM sel JOIN idea_account_demand d ON d.idea_id = sel.id JOIN crm_accounts a ON a.id = d.account_id

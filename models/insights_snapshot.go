@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 )
@@ -72,64 +73,6 @@ func (s *insightsSnapshot) isDefault(f InsightsFilter) bool {
 	return f.From == nil && f.CategoryID == 0 && f.Segment == "" && f.To.Equal(day.AddDate(0, 0, 1))
 }
 
-// RefreshInsights rebuilds the demand rollup and the default view's
-// snapshot as of now, in tx (the job's transaction: readers see the old
-// numbers until it commits).
-func RefreshInsights(ctx context.Context, tx *gorm.DB, fx FX, now time.Time) error {
-	began := time.Now()
-	if fx.Currency == "" {
-		fx.Currency = "USD" // as ParseFX defaults
-	}
-	tx = tx.WithContext(ctx)
-	// The connection's statement timeout guards requests; a rebuild at a
-	// million ideas aggregates millions of votes in one statement (measured:
-	// most of a minute on a busy 2-core machine) and gets the job's time.
-	timeout := fmt.Sprintf(`SET LOCAL statement_timeout = %d`, insightsRefreshTimeout.Milliseconds())
-	for _, s := range []string{timeout, `SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
-		// The demand view once (the rebuild's costly part), for both rollups.
-		`CREATE TEMPORARY TABLE demand_now ON COMMIT DROP AS SELECT idea_id, account_id, votes FROM idea_account_demand`,
-		`DELETE FROM insights_idea_demand`,
-		`INSERT INTO insights_idea_demand (idea_id, segment, currency, accounts, votes, arr_cents)
-		SELECT d.idea_id, a.segment, a.currency, count(*), sum(d.votes), sum(a.arr_cents)
-		FROM demand_now d JOIN crm_accounts a ON a.id = d.account_id
-		GROUP BY d.idea_id, a.segment, a.currency`,
-		`DELETE FROM insights_account_ideas`,
-		`INSERT INTO insights_account_ideas (account_id, ideas) SELECT account_id, count(*) FROM demand_now GROUP BY account_id`} {
-		if err := tx.Exec(s).Error; err != nil {
-			return err
-		}
-	}
-	f, err := ParseInsightsQuery(ctx, tx, InsightsQuery{}, now)
-	if err != nil {
-		return err
-	}
-	d := insightsSnapshotData{FXKey: fx.key()}
-	f.rollup = true // just rebuilt, in this transaction
-	if d.TopARR, err = topByARR(ctx, tx, fx, f); err != nil {
-		return err
-	}
-	if d.Weekly, err = weeklyActivity(ctx, tx, f); err != nil {
-		return err
-	}
-	if d.Concentration, err = concentration(ctx, tx, f); err != nil {
-		return err
-	}
-	if d.Statuses, err = statusCounts(ctx, tx, f); err != nil {
-		return err
-	}
-	if d.Cycle, err = cycleTimes(ctx, tx, f); err != nil {
-		return err
-	}
-	d.TookMS = time.Since(began).Milliseconds()
-	data, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return tx.Exec(`INSERT INTO insights_snapshot (id, day, computed_at, data) VALUES (true, ?, now(), CAST(? AS jsonb))
-		ON CONFLICT (id) DO UPDATE SET day = EXCLUDED.day, computed_at = EXCLUDED.computed_at, data = EXCLUDED.data`,
-		f.To.AddDate(0, 0, -1).Format(time.DateOnly), string(data)).Error
-}
-
 func (s *insightsSnapshot) data() (insightsSnapshotData, error) {
 	var d insightsSnapshotData
 	if err := json.Unmarshal([]byte(s.Data), &d); err != nil {
@@ -145,25 +88,42 @@ type insightsRefreshArgs struct{}
 
 func (insightsRefreshArgs) Kind() string { return jobInsightsRefresh }
 
-// runInsightsRefresh rebuilds unless the snapshot is younger than
+// insightsRefreshWorker rebuilds unless the snapshot is younger than
 // insightsEvery. A view too big to compute live queues a rebuild only
-// without a fresh snapshot, so that one always runs.
-func runInsightsRefresh(ctx context.Context, tx *gorm.DB, cfg *JobConfig, _ insightsRefreshArgs) error {
-	var recent bool
-	if err := tx.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM insights_snapshot WHERE computed_at > now() - ` + insightsEvery + `)`).
-		Scan(&recent).Error; err != nil || recent {
+// without a fresh snapshot, so that one always runs. Unlike txWorker it
+// commits chunk by chunk (RefreshInsights); the last transaction writes
+// the snapshot and completes the job together. A rebuild that fails or
+// times out is retried from the start; the chunks it committed are valid
+// on their own.
+type insightsRefreshWorker struct {
+	river.WorkerDefaults[insightsRefreshArgs]
+	db  *gorm.DB
+	cfg *JobConfig
+}
+
+func (w *insightsRefreshWorker) Work(ctx context.Context, job *river.Job[insightsRefreshArgs]) error {
+	complete := func(tx *gorm.DB) error {
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
+		}
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, sqlTx, job)
 		return err
 	}
-	return RefreshInsights(ctx, tx, cfg.FX, time.Now())
+	var recent bool
+	if err := w.db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM insights_snapshot WHERE computed_at > now() - ` + insightsEvery + `)`).
+		Scan(&recent).Error; err != nil {
+		return err
+	}
+	if recent {
+		return w.db.WithContext(ctx).Transaction(complete)
+	}
+	return refreshInsights(ctx, w.db, w.cfg.FX, time.Now(), 0, complete)
 }
 
 // insightsRefreshTimeout bounds a rebuild, longer than a mail job: at a
 // million ideas it aggregates every vote of every account's members.
 const insightsRefreshTimeout = 10 * time.Minute
-
-type insightsRefreshWorker struct {
-	txWorker[insightsRefreshArgs]
-}
 
 func (*insightsRefreshWorker) Timeout(*river.Job[insightsRefreshArgs]) time.Duration {
 	return insightsRefreshTimeout

@@ -38,7 +38,7 @@ func (f *insightsFixture) loadFX(t *testing.T, q models.InsightsQuery, fx models
 
 func (f *insightsFixture) refresh(t *testing.T, fx models.FX) {
 	t.Helper()
-	if err := f.db.Transaction(func(tx *gorm.DB) error { return models.RefreshInsights(ctx, tx, fx, insightsNow) }); err != nil {
+	if err := models.RefreshInsights(ctx, f.db, fx, insightsNow); err != nil {
 		t.Fatal(err)
 	}
 }

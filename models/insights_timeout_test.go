@@ -49,7 +49,7 @@ func TestInsightsRefreshOutlastsTheRequestTimeout(t *testing.T) {
 	release := f.lock(t, "insights_idea_demand")
 	done := make(chan error, 1)
 	go func() {
-		done <- short.Transaction(func(tx *gorm.DB) error { return models.RefreshInsights(ctx, tx, f.fx, time.Now()) })
+		done <- models.RefreshInsights(ctx, short, f.fx, time.Now())
 	}()
 	// Release only once the rebuild has waited on the lock for four times
 	// the request timeout (PostgreSQL's own clock); a rebuild bound by it

@@ -214,7 +214,7 @@ func NewQueue(db *gorm.DB, cfg JobConfig, opts QueueOptions) (*Queue, error) {
 	river.AddWorker(workers, &webhookWorker{db: db, cfg: &cfg})
 	river.AddWorker(workers, &txWorker[webhookPruneArgs]{db: db, cfg: &cfg, run: runWebhookPrune})
 	river.AddWorker(workers, &txWorker[rateSweepArgs]{db: db, cfg: &cfg, run: runRateSweep})
-	river.AddWorker(workers, &insightsRefreshWorker{txWorker[insightsRefreshArgs]{db: db, cfg: &cfg, run: runInsightsRefresh}})
+	river.AddWorker(workers, &insightsRefreshWorker{db: db, cfg: &cfg})
 	rc := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(opts.Workers, 1)}},
 		Workers:           workers,
