@@ -55,7 +55,9 @@ type insightsRebuild struct {
 	statuses map[string]int64
 	members  map[int64]*[3]int64 // ideas, votes, comments
 	accounts map[int64]int64     // ideas at stake
-	chunks   int
+	// memberUsers and memberAccounts are crm_memberships as array literals.
+	memberUsers, memberAccounts string
+	chunks                      int
 }
 
 // refreshInsights rebuilds in chunks of chunk ideas (0: sized to take
@@ -73,6 +75,11 @@ func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chu
 	}
 	f.rollup = true // each chunk reads the rollup rows it has just written
 	r := &insightsRebuild{fx: fx, f: f, statuses: map[string]int64{}, members: map[int64]*[3]int64{}, accounts: map[int64]int64{}}
+	members, err := int64Columns(db, `SELECT coalesce(array_agg(user_id), '{}'), coalesce(array_agg(account_id), '{}') FROM crm_memberships`, nil, 2)
+	if err != nil {
+		return err
+	}
+	r.memberUsers, r.memberAccounts = int64Array(members[0]), int64Array(members[1])
 	size := chunk
 	if chunk <= 0 {
 		size = insightsChunkFirst
@@ -114,11 +121,14 @@ func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chu
 // rebuildTx runs fn in a transaction with the rebuild's settings: the
 // job's time rather than the requests' statement timeout (a chunk may wait
 // on a lock), no JIT (the estimates through the demand view are far too
-// high), and work_mem for the aggregates.
+// high), work_mem for the aggregates and plans for each chunk's values.
 func rebuildTx(db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return db.Transaction(func(tx *gorm.DB) error {
 		for _, s := range []string{fmt.Sprintf(`SET LOCAL statement_timeout = %d`, insightsRefreshTimeout.Milliseconds()),
-			`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`} {
+			`SET LOCAL jit = off`, `SET LOCAL work_mem = '64MB'`,
+			// Each chunk's bounds and arrays are planned for, not a
+			// generic plan made once for all chunks.
+			`SET LOCAL plan_cache_mode = force_custom_plan`} {
 			if err := tx.Exec(s).Error; err != nil {
 				return err
 			}
@@ -140,33 +150,32 @@ func (r *insightsRebuild) chunk(ctx context.Context, tx *gorm.DB, c ideaRange) e
 	r.chunks++
 	f := r.f
 	f.chunk = &c
-	// The chunk's (idea, account) demand once, for the rollup and the
-	// accounts' counts; only rows that changed are written.
-	for _, s := range []string{
-		`CREATE TEMPORARY TABLE insights_pairs ON COMMIT DROP AS
-		SELECT idea_id, account_id, votes FROM idea_account_demand WHERE idea_id >= ? AND idea_id < ?`,
-		`CREATE TEMPORARY TABLE insights_fresh ON COMMIT DROP AS
+	// The chunk's (idea, account) demand as idea_account_demand counts it,
+	// with the members read once per rebuild (computing crm_memberships
+	// per chunk cost 0.3 s at 200,000 members); it replaces the chunk's
+	// rollup rows, writing only those that changed, and gives each
+	// account's number of ideas.
+	accounts, err := int64Columns(tx, `WITH m AS MATERIALIZED (SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) AS m(user_id, account_id)),
+	pairs AS MATERIALIZED (
+		SELECT idea_id, account_id, count(*) FILTER (WHERE NOT linked) AS votes FROM (
+			SELECT ia.idea_id, ia.account_id, true AS linked FROM idea_accounts ia WHERE true`+f.within("ia.idea_id")+`
+			UNION ALL
+			SELECT v.idea_id, m.account_id, false FROM votes v JOIN m ON m.user_id = v.user_id WHERE true`+f.within("v.idea_id")+`) x
+		GROUP BY idea_id, account_id),
+	fresh AS MATERIALIZED (
 		SELECT d.idea_id, a.segment, a.currency, count(*) AS accounts, sum(d.votes)::bigint AS votes, sum(a.arr_cents)::bigint AS arr_cents
-		FROM insights_pairs d JOIN crm_accounts a ON a.id = d.account_id
-		GROUP BY d.idea_id, a.segment, a.currency`,
-		`DELETE FROM insights_idea_demand x WHERE x.idea_id >= ? AND x.idea_id < ? AND NOT EXISTS (SELECT 1 FROM insights_fresh n
-			WHERE n.idea_id = x.idea_id AND n.segment = x.segment AND n.currency = x.currency
-			AND n.accounts = x.accounts AND n.votes = x.votes AND n.arr_cents = x.arr_cents)`,
-		`INSERT INTO insights_idea_demand (idea_id, segment, currency, accounts, votes, arr_cents)
-		SELECT n.idea_id, n.segment, n.currency, n.accounts, n.votes, n.arr_cents FROM insights_fresh n
-		WHERE NOT EXISTS (SELECT 1 FROM insights_idea_demand x WHERE x.idea_id = n.idea_id AND x.segment = n.segment AND x.currency = n.currency)
-		ORDER BY n.idea_id, n.segment, n.currency`,
-	} {
-		var args []any
-		if strings.Contains(s, "?") {
-			args = []any{c.lo, c.hi}
-		}
-		if err := tx.Exec(s, args...).Error; err != nil {
-			return err
-		}
-	}
-	accounts, err := int64Columns(tx, `SELECT coalesce(array_agg(account_id), '{}'), coalesce(array_agg(n), '{}')
-		FROM (SELECT account_id, count(*) AS n FROM insights_pairs GROUP BY account_id) x`, nil, 2)
+		FROM pairs d JOIN crm_accounts a ON a.id = d.account_id
+		GROUP BY d.idea_id, a.segment, a.currency),
+	gone AS (DELETE FROM insights_idea_demand x WHERE true`+f.within("x.idea_id")+` AND NOT EXISTS (SELECT 1 FROM fresh n
+		WHERE n.idea_id = x.idea_id AND n.segment = x.segment AND n.currency = x.currency)),
+	put AS (INSERT INTO insights_idea_demand AS x (idea_id, segment, currency, accounts, votes, arr_cents)
+		SELECT n.idea_id, n.segment, n.currency, n.accounts, n.votes, n.arr_cents FROM fresh n
+		WHERE NOT EXISTS (SELECT 1 FROM insights_idea_demand o WHERE o.idea_id = n.idea_id AND o.segment = n.segment AND o.currency = n.currency
+			AND o.accounts = n.accounts AND o.votes = n.votes AND o.arr_cents = n.arr_cents)
+		ORDER BY n.idea_id, n.segment, n.currency
+		ON CONFLICT (idea_id, segment, currency) DO UPDATE SET accounts = EXCLUDED.accounts, votes = EXCLUDED.votes, arr_cents = EXCLUDED.arr_cents)
+	SELECT coalesce(array_agg(account_id), '{}'), coalesce(array_agg(n), '{}')
+	FROM (SELECT account_id, count(*) AS n FROM pairs GROUP BY account_id) c`, []any{r.memberUsers, r.memberAccounts}, 2)
 	if err != nil {
 		return err
 	}

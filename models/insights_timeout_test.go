@@ -62,7 +62,7 @@ func TestInsightsRefreshOutlastsTheRequestTimeout(t *testing.T) {
 		default:
 		}
 		if err := f.db.Raw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM insights_idea_demand%'
+			AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM insights_idea_demand%'
 			AND now() - query_start > ?::interval)`, (4 * requestTimeout).String()).Scan(&waited).Error; err != nil {
 			release()
 			t.Fatal(err)
