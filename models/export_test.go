@@ -15,5 +15,6 @@ var HitRate = hitRate
 
 // RefreshInsightsInChunks is RefreshInsights with chunks of n ideas each.
 func RefreshInsightsInChunks(ctx context.Context, db *gorm.DB, fx FX, now time.Time, n int) error {
-	return refreshInsights(ctx, db, fx, now, n, nil)
+	_, err := refreshInsights(ctx, db, fx, now, n, nil)
+	return err
 }

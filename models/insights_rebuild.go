@@ -43,7 +43,15 @@ const (
 // snapshot as of now, in short transactions on db (readers see the old
 // snapshot until the last one commits).
 func RefreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time) error {
-	return refreshInsights(ctx, db, fx, now, 0, nil)
+	_, err := refreshInsights(ctx, db, fx, now, 0, nil)
+	return err
+}
+
+// rebuildStats says how a rebuild went, for the log.
+type rebuildStats struct {
+	Chunks  int
+	Longest time.Duration // the longest chunk's transaction
+	Took    time.Duration
 }
 
 // insightsRebuild is a rebuild's sums so far.
@@ -57,27 +65,27 @@ type insightsRebuild struct {
 	accounts map[int64]int64     // ideas at stake
 	// memberUsers and memberAccounts are crm_memberships as array literals.
 	memberUsers, memberAccounts string
-	chunks                      int
 }
 
 // refreshInsights rebuilds in chunks of chunk ideas (0: sized to take
 // about insightsChunkTarget each); finish, when set, runs in the last
 // transaction (the job completes itself there).
-func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chunk int, finish func(tx *gorm.DB) error) error {
+func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chunk int, finish func(tx *gorm.DB) error) (rebuildStats, error) {
 	began := time.Now()
+	var stats rebuildStats
 	if fx.Currency == "" {
 		fx.Currency = "USD" // as ParseFX defaults
 	}
 	db = db.WithContext(ctx)
 	f, err := ParseInsightsQuery(ctx, db, InsightsQuery{}, now)
 	if err != nil {
-		return err
+		return stats, err
 	}
 	f.rollup = true // each chunk reads the rollup rows it has just written
 	r := &insightsRebuild{fx: fx, f: f, statuses: map[string]int64{}, members: map[int64]*[3]int64{}, accounts: map[int64]int64{}}
 	members, err := int64Columns(db, `SELECT coalesce(array_agg(user_id), '{}'), coalesce(array_agg(account_id), '{}') FROM crm_memberships`, nil, 2)
 	if err != nil {
-		return err
+		return stats, err
 	}
 	r.memberUsers, r.memberAccounts = int64Array(members[0]), int64Array(members[1])
 	size := chunk
@@ -100,14 +108,17 @@ func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chu
 			return r.chunk(ctx, tx, ideaRange{lo, hi})
 		})
 		if err != nil {
-			return err
+			return stats, err
 		}
+		stats.Chunks++
+		took := time.Since(start)
+		stats.Longest = max(stats.Longest, took)
 		lo = hi
 		if chunk <= 0 {
-			size = nextChunkSize(size, time.Since(start))
+			size = nextChunkSize(size, took)
 		}
 	}
-	return rebuildTx(db, func(tx *gorm.DB) error {
+	err = rebuildTx(db, func(tx *gorm.DB) error {
 		if err := r.finish(ctx, tx, began); err != nil {
 			return err
 		}
@@ -116,6 +127,8 @@ func refreshInsights(ctx context.Context, db *gorm.DB, fx FX, now time.Time, chu
 		}
 		return nil
 	})
+	stats.Took = time.Since(began)
+	return stats, err
 }
 
 // rebuildTx runs fn in a transaction with the rebuild's settings: the
@@ -147,7 +160,6 @@ func nextChunkSize(size int, took time.Duration) int {
 // chunk rebuilds the rollup rows of the ideas in c and adds their share
 // of the snapshot's sums.
 func (r *insightsRebuild) chunk(ctx context.Context, tx *gorm.DB, c ideaRange) error {
-	r.chunks++
 	f := r.f
 	f.chunk = &c
 	// The chunk's (idea, account) demand as idea_account_demand counts it,

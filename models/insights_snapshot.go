@@ -118,7 +118,11 @@ func (w *insightsRefreshWorker) Work(ctx context.Context, job *river.Job[insight
 	if recent {
 		return w.db.WithContext(ctx).Transaction(complete)
 	}
-	return refreshInsights(ctx, w.db, w.cfg.FX, time.Now(), 0, complete)
+	stats, err := refreshInsights(ctx, w.db, w.cfg.FX, time.Now(), 0, complete)
+	if err == nil {
+		w.cfg.Logger.Info("insights rebuilt", "chunks", stats.Chunks, "took", stats.Took, "longest_chunk", stats.Longest)
+	}
+	return err
 }
 
 // insightsRefreshTimeout bounds a rebuild, longer than a mail job: at a
