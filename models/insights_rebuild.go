@@ -33,7 +33,7 @@ import (
 // Chunk sizing: the chunk after a chunk that took d has size·target/d
 // ideas (at most twice or half the last), within min and max.
 const (
-	insightsChunkFirst  = 5_000
+	insightsChunkFirst  = 1_000
 	insightsChunkMin    = 500
 	insightsChunkMax    = 200_000
 	insightsChunkTarget = 500 * time.Millisecond
