@@ -28,7 +28,9 @@ import (
 // ever stored, and a rebuild that dies leaves nothing for the next to
 // clear. Every sum is exact, so the result is what one transaction would
 // compute when nothing changes meanwhile; the chunks see the data as it is
-// when each runs.
+// when each runs. The queue runs one rebuild at a time
+// (insightsRefreshOpts); two at once would still each write whole ideas
+// and a whole snapshot.
 
 // Chunk sizing: the chunk after a chunk that took d has size·target/d
 // ideas (at most twice or half the last), within min and max.

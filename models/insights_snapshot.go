@@ -26,8 +26,8 @@ const InsightsRefreshInterval = 5 * time.Minute
 
 // insightsEvery is how old the snapshot gets before the job rebuilds it:
 // the interval, or ten times as long as the last rebuild took, whichever
-// is longer. A rebuild grows with the community (73 s of one core at a
-// million ideas), so it never takes more than a tenth of a core.
+// is longer. A rebuild grows with the community (minutes at a million
+// ideas), so it never takes more than a tenth of a core.
 var insightsEvery = fmt.Sprintf(`greatest(interval '%d seconds', 10 * make_interval(secs => coalesce((data->>'TookMS')::float8, 0) / 1000))`,
 	int(InsightsRefreshInterval.Seconds()))
 
