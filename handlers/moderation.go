@@ -25,7 +25,8 @@ func (h *Handler) apiModerationQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": q.Items, "page": q.Page.Number, "per_page": q.Page.PerPage, "total": q.Page.Total})
+	return c.JSON(http.StatusOK, map[string]any{"items": q.Items, "page": q.Page.Number, "per_page": q.Page.PerPage, "total": q.Page.Total,
+		"total_capped": q.Page.Capped, "has_more": q.Page.HasNext()})
 }
 
 // hideJSON is the input of POST /api/v1/{ideas,comments}/:id/hide.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,35 +83,86 @@ type QueuePage struct {
 	Page  Page
 }
 
-// queueSQL is every live idea and comment that matches a filter's
-// condition (on x, the idea or comment, and o, its open flags).
-const queueSQL = `WITH open AS (
-		SELECT target_type, target_id, count(*) AS flag_count, min(created_at) AS first_flag_at
-		FROM flags WHERE resolved_at IS NULL GROUP BY target_type, target_id),
-	items AS (
-		SELECT 'idea' AS type, x.id, x.id AS idea_id, x.title AS idea_title, x.body, x.body_text, x.author_id, x.moderation,
-			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0) AS flag_count, o.first_flag_at
-		FROM ideas x LEFT JOIN open o ON o.target_type = 'idea' AND o.target_id = x.id
-		WHERE x.deleted_at IS NULL AND {cond}
-		UNION ALL
-		SELECT 'comment', x.id, x.idea_id, i.title, x.body, x.body_text, x.author_id, x.moderation,
-			x.moderation_reason, x.created_at, coalesce(o.flag_count, 0), o.first_flag_at
-		FROM comments x JOIN ideas i ON i.id = x.idea_id
-			LEFT JOIN open o ON o.target_type = 'comment' AND o.target_id = x.id
-		WHERE x.deleted_at IS NULL AND {cond})`
-
-// queueWhere maps each filter to its condition; user text never reaches SQL.
-var queueWhere = map[string]string{
-	QueueAll:     "(x.moderation = 'pending' OR o.flag_count > 0)",
-	QueueFlagged: "o.flag_count > 0",
+// queueFlagged is which flagged items a filter lists besides its state's
+// (all and flagged list every flagged item); user text never reaches SQL.
+var queueFlagged = map[string]string{
+	QueueAll:     "true",
+	QueueFlagged: "true",
 	QueuePending: "x.moderation = 'pending'",
 	QueueHidden:  "x.moderation = 'hidden'",
 	QueueSpam:    "x.moderation = 'spam'",
 }
 
+// queueState is the moderation state whose unflagged items a filter lists
+// ("" for none).
+var queueState = map[string]string{
+	QueueAll:     "pending",
+	QueuePending: "pending",
+	QueueHidden:  "hidden",
+	QueueSpam:    "spam",
+}
+
+// queuePicks is the queue of one filter as narrow rows (type, id, sort_at,
+// first_flag_at) in no order, each branch holding at most upto rows of its
+// own order, so that a page (or a capped count) needs no more than upto
+// rows of any branch. Flagged items come from the open flags, the
+// moderators' working set; the others from the partial
+// {ideas,comments}_moderation_idx (migration 00039), in their order, never
+// from the whole of ideas or comments.
+func queuePicks(filter string, upto int) string {
+	n := strconv.Itoa(upto)
+	flagged := queueFlagged[filter]
+	var b strings.Builder
+	for i, t := range []string{"idea", "comment"} {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		table := map[string]string{"idea": "ideas", "comment": "comments"}[t]
+		b.WriteString(`(SELECT '` + t + `' AS type, x.id, o.first_flag_at AS sort_at, o.first_flag_at
+			FROM (SELECT target_id, min(created_at) AS first_flag_at FROM flags
+				WHERE resolved_at IS NULL AND target_type = '` + t + `' GROUP BY target_id) o
+			JOIN ` + table + ` x ON x.id = o.target_id
+			WHERE x.deleted_at IS NULL AND ` + flagged + `
+			ORDER BY o.first_flag_at, x.id LIMIT ` + n + `)`)
+		if state := queueState[filter]; state != "" {
+			b.WriteString(` UNION ALL (SELECT '` + t + `', x.id, x.created_at, NULL::timestamptz
+			FROM ` + table + ` x
+			WHERE x.moderation = '` + state + `' AND x.moderation <> 'visible' AND x.deleted_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.resolved_at IS NULL AND f.target_type = '` + t + `' AND f.target_id = x.id)
+			ORDER BY x.created_at, x.id LIMIT ` + n + `)`)
+		}
+	}
+	return b.String()
+}
+
+// queueOrder is the queue's order: oldest first, by first flag, else by
+// posting, ideas before comments at the same instant.
+const queueOrder = `sort_at, type DESC, id`
+
+// queuePageSQL is the page's rows: its (type, id) picked from queuePicks,
+// then only those rows read in full.
+const queuePageSQL = `WITH page AS (SELECT * FROM ({picks}) q ORDER BY ` + queueOrder + ` LIMIT ? OFFSET ?),
+	items AS (
+		SELECT p.sort_at, p.type, x.id, x.id AS idea_id, x.title AS idea_title, x.body, x.body_text, x.author_id, x.moderation,
+			x.moderation_reason, x.created_at, p.first_flag_at
+		FROM page p JOIN ideas x ON x.id = p.id WHERE p.type = 'idea'
+		UNION ALL
+		SELECT p.sort_at, p.type, x.id, x.idea_id, i.title, x.body, x.body_text, x.author_id, x.moderation,
+			x.moderation_reason, x.created_at, p.first_flag_at
+		FROM page p JOIN comments x ON x.id = p.id JOIN ideas i ON i.id = x.idea_id WHERE p.type = 'comment')
+	SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, left(it.body_text, 1000) AS text, it.author_id,
+		CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
+		EXISTS (SELECT 1 FROM bans b WHERE b.user_id = it.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned,
+		it.moderation, it.moderation_reason, it.created_at,
+		(SELECT count(*) FROM flags f WHERE f.resolved_at IS NULL AND f.target_type = it.type AND f.target_id = it.id) AS flag_count,
+		it.first_flag_at
+	FROM items it JOIN users u ON u.id = it.author_id
+	ORDER BY it.sort_at, it.type DESC, it.id`
+
 // ModerationQueue lists the items of one filter (by default pending and
 // flagged ones), oldest first (by first flag, else by posting) so nothing
-// waits for ever behind newer reports.
+// waits for ever behind newer reports. A page reads the narrow rows before
+// it and its own in full; its total is counted no further than CountCap.
 func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter string, page Page) (*QueuePage, error) {
 	if !actor.HasRole(RoleModerator) {
 		return nil, Forbidden("Only moderators can see the moderation queue.")
@@ -118,24 +170,22 @@ func ModerationQueue(ctx context.Context, db *gorm.DB, actor *User, filter strin
 	if filter == "" {
 		filter = QueueAll
 	}
-	where, ok := queueWhere[filter]
-	if !ok {
+	if _, ok := queueFlagged[filter]; !ok {
 		return nil, &ValidationError{Fields: map[string]string{"show": "Show one of: " + strings.Join(QueueFilters, ", ") + "."}}
 	}
 	db = db.WithContext(ctx)
-	items := strings.ReplaceAll(queueSQL, "{cond}", where)
 	out := &QueuePage{Items: []QueueItem{}, Page: page}
-	if err := db.Raw(items + ` SELECT count(*) FROM items`).Scan(&out.Page.Total).Error; err != nil {
+	upto := page.Offset() + page.PerPage + 1
+	sql := strings.Replace(queuePageSQL, "{picks}", queuePicks(filter, upto), 1)
+	if err := db.Raw(sql, page.PerPage+1, page.Offset()).Scan(&out.Items).Error; err != nil {
 		return nil, err
 	}
-	err := db.Raw(items+` SELECT it.type, it.id, it.idea_id, it.idea_title, left(it.body, 1000) AS body, left(it.body_text, 1000) AS text, it.author_id,
-			CASE WHEN u.deleted_at IS NULL THEN u.name ELSE 'deleted user' END AS author_name,
-			EXISTS (SELECT 1 FROM bans b WHERE b.user_id = it.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned,
-			it.moderation, it.moderation_reason, it.created_at, it.flag_count, it.first_flag_at
-		FROM items it JOIN users u ON u.id = it.author_id
-		ORDER BY coalesce(it.first_flag_at, it.created_at), it.type DESC, it.id
-		LIMIT ? OFFSET ?`, page.PerPage, page.Offset()).Scan(&out.Items).Error
-	if err != nil {
+	if len(out.Items) > page.PerPage {
+		out.Items, out.Page.More = out.Items[:page.PerPage], true
+	}
+	// Past the end, the count reads no more than the rows just skipped.
+	from := "(" + queuePicks(filter, max(CountCap+1, page.Offset())) + ") q"
+	if err := countList(db, &out.Page, from, "true", nil, len(out.Items), false); err != nil {
 		return nil, err
 	}
 	return out, attachFlags(db, out.Items)
