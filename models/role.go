@@ -62,25 +62,35 @@ type UserPage struct {
 	Page  Page
 }
 
-// ListUsers searches users by name or email for the admin page.
+// ListUsers searches users by name or email for the admin page, by id
+// through users_pkey: it fetches one user beyond the page to know whether
+// another follows and counts no further than CountCap ("1,000+ people").
 func ListUsers(ctx context.Context, db *gorm.DB, query string, page Page) (*UserPage, error) {
-	q := db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL")
+	db = db.WithContext(ctx)
+	cond, args := "deleted_at IS NULL", map[string]any{}
 	if query = strings.TrimSpace(query); query != "" {
-		like := "%" + escapeLike(query) + "%"
-		q = q.Where("name ILIKE ? OR email ILIKE ?", like, like)
+		cond += " AND (name ILIKE @like OR email ILIKE @like)"
+		args["like"] = "%" + escapeLike(query) + "%"
 	}
-	if err := q.Count(&page.Total).Error; err != nil {
-		return nil, err
+	list := db.Where(cond)
+	if len(args) > 0 {
+		list = db.Where(cond, args)
 	}
 	var users []User
-	if err := q.Order("id").Limit(page.PerPage).Offset(page.Offset()).Find(&users).Error; err != nil {
+	if err := list.Order("id").Limit(page.PerPage + 1).Offset(page.Offset()).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	if len(users) > page.PerPage {
+		users, page.More = users[:page.PerPage], true
+	}
+	if err := countList(db, &page, "users", cond, args, len(users), false); err != nil {
 		return nil, err
 	}
 	ids := make([]int64, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	bans, err := activeBans(db.WithContext(ctx), ids)
+	bans, err := activeBans(db, ids)
 	if err != nil {
 		return nil, err
 	}
