@@ -38,15 +38,21 @@ func newSimilarCache(ttl time.Duration, max int) *similarCache {
 // get returns up to 5 ideas similar to idea, other than idea itself. The
 // key holds the title, so a renamed idea is searched afresh.
 func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
-	key := strconv.FormatInt(idea.ID, 10) + "\x00" + idea.Title
+	return s.around(ctx, db, idea, 5)
+}
+
+// around returns up to n ideas similar to idea, other than idea itself
+// (the idea page shows 5, the merge picker 10).
+func (s *similarCache) around(ctx context.Context, db *gorm.DB, idea *models.Idea, n int) ([]models.SimilarIdea, error) {
+	key := strconv.FormatInt(idea.ID, 10) + "\x00" + strconv.Itoa(n) + "\x00" + idea.Title
 	ideas, cached, err := s.suggestions(ctx, key, func(ctx context.Context) ([]models.SimilarIdea, error) {
-		all, err := s.search(ctx, db, idea.Title, 6)
+		all, err := s.search(ctx, db, idea.Title, n+1)
 		if err != nil {
 			return nil, err
 		}
 		var out []models.SimilarIdea
 		for _, x := range all {
-			if x.ID != idea.ID && len(out) < 5 {
+			if x.ID != idea.ID && len(out) < n {
 				out = append(out, x)
 			}
 		}

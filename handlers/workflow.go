@@ -84,12 +84,14 @@ func (h *Handler) mergePage(c echo.Context) error {
 		if v.Preview, err = models.PreviewMerge(ctx, h.db, user, id, into); err != nil {
 			return err
 		}
-	} else {
-		similar, q := models.Similar, v.Q
-		if q == "" {
-			similar, q = models.SimilarTitles, source.Title // mutual, as on the idea page
+	} else if v.Q == "" {
+		// The idea's similar titles, mutual as on the idea page and cached
+		// like them: the search costs seconds at a million ideas.
+		if v.Candidates, err = h.similar.around(ctx, h.db, source, 10); err != nil {
+			return err
 		}
-		all, err := similar(ctx, h.db, user, q, 11)
+	} else {
+		all, err := models.Similar(ctx, h.db, user, v.Q, 11)
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			// Said at the search box: the text is too long or not text.
