@@ -82,14 +82,18 @@ func IdeaDemand(ctx context.Context, db *gorm.DB, fx FX, ideaID int64) (*Demand,
 		return nil, NotFound("We couldn't find that idea.")
 	}
 	// One row per account at stake; the view already counts each once.
+	// Its open opportunities come with it: the view (every voter's
+	// accounts) is evaluated once per answer, not again to count them.
 	var rows []struct {
 		AccountDemand
-		Linked bool
+		Linked            bool
+		OpenOpportunities int64
 	}
 	err := db.Raw(`SELECT d.account_id, a.name, a.segment, a.lifecycle, a.arr_cents AS account_arr_cents,
 			a.currency AS account_currency, ia.importance, coalesce(ia.note, '') AS note, d.votes, d.linked,
 			coalesce((SELECT sum(o.amount_cents) FROM crm_opportunities o
-				WHERE o.account_id = d.account_id AND o.state = 'open'), 0) AS pipeline_cents
+				WHERE o.account_id = d.account_id AND o.state = 'open'), 0) AS pipeline_cents,
+			(SELECT count(*) FROM crm_opportunities o WHERE o.account_id = d.account_id AND o.state = 'open') AS open_opportunities
 		FROM idea_account_demand d
 		JOIN crm_accounts a ON a.id = d.account_id
 		LEFT JOIN idea_accounts ia ON ia.idea_id = d.idea_id AND ia.account_id = d.account_id
@@ -112,6 +116,7 @@ func IdeaDemand(ctx context.Context, db *gorm.DB, fx FX, ideaID int64) (*Demand,
 			a.Via = ViaVote
 		}
 		out.Accounts++
+		out.OpenOpportunities += r.OpenOpportunities
 		if r.Linked {
 			out.LinkedAccounts++
 		}
@@ -139,10 +144,6 @@ func IdeaDemand(ctx context.Context, db *gorm.DB, fx FX, ideaID int64) (*Demand,
 		s.Votes += a.Votes
 		s.ARRCents += a.ARRCents
 		out.AccountRows = append(out.AccountRows, a)
-	}
-	if err := db.Raw(`SELECT count(*) FROM crm_opportunities o JOIN idea_account_demand d ON d.account_id = o.account_id
-		WHERE d.idea_id = ? AND o.state = 'open'`, ideaID).Scan(&out.OpenOpportunities).Error; err != nil {
-		return nil, err
 	}
 	for c := range unconverted {
 		out.Unconverted = append(out.Unconverted, c)
