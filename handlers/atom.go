@@ -46,7 +46,7 @@ type atomAuthor struct {
 
 // changelogAtom is the changelog as an Atom feed of the 50 latest ships.
 func (h *Handler) changelogAtom(c echo.Context) error {
-	entries, _, err := models.Changelog(c.Request().Context(), h.db, nil, models.NewPage(1, 50))
+	entries, err := models.ChangelogFeed(c.Request().Context(), h.db, 50)
 	if err != nil {
 		return err
 	}

@@ -207,13 +207,15 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		}
 	}
 
-	// The roadmap's columns by votes, without a sort.
+	// The roadmap's columns by votes, then Shipped, without a sort.
 	if _, err := models.Roadmap(ctx, db, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range statementsOf(rec.take())[:3] {
+	roadmap := statementsOf(rec.take())
+	for _, s := range roadmap[:3] {
 		explainWithoutSeqScans(t, base, s, true, "idea_ranks_status_idx")
 	}
+	explainWithoutSeqScans(t, base, roadmap[3], true, "ideas_shipped_idx")
 
 	if _, err := models.Similar(ctx, db, bob, "Dark mdoe for the", 5); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,16 @@ import (
 type RoadmapColumn struct {
 	Status string
 	Ideas  []Idea
-	Total  int64 // ideas in the column; more than len(Ideas) when capped
+	// Total is the ideas in the column, more than len(Ideas) when the
+	// column shows only the first ones; counted no further than CountCap
+	// (Capped), so a column of a million ideas costs what one of 51 does.
+	Total  int64
+	Capped bool
+}
+
+// TotalLabel is the total as the column shows it: "1,000+" when capped.
+func (c RoadmapColumn) TotalLabel() string {
+	return Page{Total: c.Total, Capped: c.Capped}.TotalLabel()
 }
 
 // RecentlyShipped bounds the roadmap's Shipped column.
@@ -21,43 +30,60 @@ const RecentlyShipped = 90 * 24 * time.Hour
 // (the changelog is).
 const roadmapLimit = 50
 
-// roadmapOrder is each column's order: the open columns by votes (what
-// customers want most), Shipped newest first (what just happened).
-var roadmapOrder = map[string]string{
-	StatusUnderReview: "r.vote_count DESC, r.id DESC",
-	StatusPlanned:     "r.vote_count DESC, r.id DESC",
-	StatusInProgress:  "r.vote_count DESC, r.id DESC",
-	StatusShipped:     "i.shipped_at DESC, i.id DESC",
-}
+// shippedIdeas are the public shipped ideas the changelog lists, which
+// ideas_shipped_idx (migration 00038) holds in the order shippedOrder.
+const shippedIdeas = publicIdeas + ` AND i.status = 'shipped' AND i.shipped_at IS NOT NULL`
+
+const shippedOrder = `i.shipped_at DESC, i.id DESC`
 
 // Roadmap returns the Under review, Planned, In progress and recently
-// Shipped columns, optionally for one category.
+// Shipped columns, optionally for one category (a known slug). Each column
+// reads its index in its order — the open columns by votes from
+// idea_ranks_status_idx (what customers want most), Shipped newest first
+// from ideas_shipped_idx (what just happened) — one row past the column to
+// know whether more follow, and only then a capped count on the same index.
 func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([]RoadmapColumn, error) {
+	db = db.WithContext(ctx)
 	cols := []RoadmapColumn{{Status: StatusUnderReview}, {Status: StatusPlanned}, {Status: StatusInProgress}, {Status: StatusShipped}}
 	for i := range cols {
-		where := publicIdeas + ` AND i.status = @status AND (@category = '' OR c.slug = @category)`
+		args := map[string]any{"status": cols[i].Status, "limit": roadmapLimit + 1, "recent": RecentlyShipped.String()}
+		byCategory := ""
+		if category != "" {
+			args["category"] = category
+			byCategory = ` AND i.category_id = (SELECT id FROM categories WHERE slug = @category)`
+		}
+		// What the column lists, what its count reads (without joins) and
+		// in which order.
+		var from, where, counted, countFrom, order string
 		if cols[i].Status == StatusShipped {
-			where += ` AND i.shipped_at > now() - CAST(@recent AS interval)`
+			where = shippedIdeas + ` AND i.shipped_at > now() - CAST(@recent AS interval)` + byCategory
+			from, counted, countFrom, order = ideaFrom, where, "ideas i", shippedOrder
+		} else {
+			// idea_ranks holds each idea's status, category and whether it
+			// is listed (cw_idea_ranks_put), so the filters are on r alone:
+			// the same status on i too would be taken for an independent
+			// one, the column estimated 15 times shorter than it is and read
+			// in parallel, three workers' rows looked up for one page. The
+			// count needs no idea at all.
+			join, ranked := rankedList(ListQuery{Sort: "top", Status: cols[i].Status, Category: category})
+			where = publicIdeas + ranked
+			from, counted, countFrom, order = ideaFrom+join, `true`+ranked, "idea_ranks r", Sorts["top"]
 		}
 		cols[i].Ideas = []Idea{}
-		args := map[string]any{
-			"viewer": viewerID(viewer), "status": cols[i].Status, "category": category,
-			"recent": RecentlyShipped.String(), "limit": roadmapLimit,
-		}
-		// The columns by votes read idea_ranks_status_idx, as the top tab
-		// filtered by status does.
-		join, ranked := rankedList(ListQuery{Sort: "top", Status: cols[i].Status})
-		err := db.WithContext(ctx).Raw(`SELECT `+ideaSelect+ideaFrom+join+`
-			WHERE `+where+ranked+`
-			ORDER BY `+roadmapOrder[cols[i].Status]+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
+		err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+where+` ORDER BY `+order+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err
 		}
-		cols[i].Total = int64(len(cols[i].Ideas))
-		if len(cols[i].Ideas) == roadmapLimit {
-			if err := db.WithContext(ctx).Raw(`SELECT count(*)`+ideaFrom+` WHERE `+where, args).Scan(&cols[i].Total).Error; err != nil {
-				return nil, err
-			}
+		pg := Page{Number: 1, PerPage: roadmapLimit}
+		if len(cols[i].Ideas) > roadmapLimit {
+			cols[i].Ideas, pg.More = cols[i].Ideas[:roadmapLimit], true
+		}
+		if err := countList(db, &pg, countFrom, counted, args, len(cols[i].Ideas), false); err != nil {
+			return nil, err
+		}
+		cols[i].Total, cols[i].Capped = pg.Total, pg.Capped
+		if err := markViewer(db, viewer, cols[i].Ideas); err != nil {
+			return nil, err
 		}
 	}
 	return cols, nil
@@ -72,19 +98,40 @@ type ChangelogEntry struct {
 }
 
 // Changelog lists shipped ideas, newest first, with the release note of the
-// step that shipped them.
+// step that shipped them. Like the idea lists it counts no further than
+// CountCap ("Page 3 of 50+"), and knows the next page from one extra row.
 func Changelog(ctx context.Context, db *gorm.DB, viewer *User, page Page) ([]ChangelogEntry, Page, error) {
 	db = db.WithContext(ctx)
-	where := publicIdeas + ` AND i.status = 'shipped' AND i.shipped_at IS NOT NULL`
-	if err := db.Raw(`SELECT count(*)` + ideaFrom + ` WHERE ` + where).Scan(&page.Total).Error; err != nil {
+	out, err := changelogEntries(db, viewer, page.PerPage+1, page.Offset())
+	if err != nil {
 		return nil, page, err
 	}
+	if len(out) > page.PerPage {
+		out, page.More = out[:page.PerPage], true
+	}
+	err = countList(db, &page, "ideas i", shippedIdeas, nil, len(out), false)
+	return out, page, err
+}
+
+// ChangelogFeed is the latest n entries of the changelog, for its feed,
+// which shows no count.
+func ChangelogFeed(ctx context.Context, db *gorm.DB, n int) ([]ChangelogEntry, error) {
+	return changelogEntries(db.WithContext(ctx), nil, n, 0)
+}
+
+// changelogEntries picks the page's ideas from ideas_shipped_idx alone
+// (index-only, whatever the offset), and only then reads those rows, their
+// author, category and release note: a deep page skips index entries, not
+// ideas joined to everything.
+func changelogEntries(db *gorm.DB, viewer *User, limit, offset int) ([]ChangelogEntry, error) {
 	out := []ChangelogEntry{}
 	err := db.Raw(`SELECT `+ideaSelect+`, i.shipped_at,
-			coalesce(s.release_note, '') AS release_note, coalesce(s.release_html, '') AS release_html`+ideaFrom+`
+			coalesce(s.release_note, '') AS release_note, coalesce(s.release_html, '') AS release_html
+		FROM (SELECT i.id FROM ideas i WHERE `+shippedIdeas+` ORDER BY `+shippedOrder+` LIMIT @limit OFFSET @offset) p
+		JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
 		LEFT JOIN LATERAL (SELECT release_note, release_html FROM idea_status_changes sc
 			WHERE sc.idea_id = i.id AND sc.to_status = 'shipped' ORDER BY sc.created_at DESC, sc.id DESC LIMIT 1) s ON true
-		WHERE `+where+` ORDER BY i.shipped_at DESC, i.id DESC LIMIT @limit OFFSET @offset`,
-		map[string]any{"viewer": viewerID(viewer), "limit": page.PerPage, "offset": page.Offset()}).Scan(&out).Error
-	return out, page, err
+		ORDER BY `+shippedOrder,
+		map[string]any{"viewer": viewerID(viewer), "limit": limit, "offset": offset}).Scan(&out).Error
+	return out, err
 }
