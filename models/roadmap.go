@@ -31,16 +31,27 @@ const RecentlyShipped = 90 * 24 * time.Hour
 const roadmapLimit = 50
 
 // shippedIdeas are the public shipped ideas the changelog lists, which
-// ideas_shipped_idx (migration 00038) holds in the order shippedOrder.
+// ideas_shipped_idx (migration 00038) holds in the order shippedOrder, and
+// ideas_shipped_category_idx in that order per category.
 const shippedIdeas = publicIdeas + ` AND i.status = 'shipped' AND i.shipped_at IS NOT NULL`
 
 const shippedOrder = `i.shipped_at DESC, i.id DESC`
+
+// roadmapColumns are what a roadmap column shows of its ideas (link,
+// title, votes, category, status): two hundred ideas' bodies and every
+// other column, read and scanned into Idea for nothing, were most of the
+// page's cost once the counts were capped.
+const roadmapColumns = `i.id, i.title, i.category_id, c.slug AS category, c.name AS category_name,
+	i.status, i.vote_count, i.comment_count, i.follower_count, i.created_at`
+
+const roadmapFrom = ` FROM ideas i JOIN categories c ON c.id = i.category_id`
 
 // Roadmap returns the Under review, Planned, In progress and recently
 // Shipped columns, optionally for one category (a known slug). Each column
 // reads its index in its order — the open columns by votes from
 // idea_ranks_status_idx (what customers want most), Shipped newest first
-// from ideas_shipped_idx (what just happened) — one row past the column to
+// from ideas_shipped_idx (what just happened), or their per-category
+// indexes of migration 00038 for one category — one row past the column to
 // know whether more follow, and only then a capped count on the same index.
 func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([]RoadmapColumn, error) {
 	db = db.WithContext(ctx)
@@ -57,7 +68,7 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 		var from, where, counted, countFrom, order string
 		if cols[i].Status == StatusShipped {
 			where = shippedIdeas + ` AND i.shipped_at > now() - CAST(@recent AS interval)` + byCategory
-			from, counted, countFrom, order = ideaFrom, where, "ideas i", shippedOrder
+			from, counted, countFrom, order = roadmapFrom, where, "ideas i", shippedOrder
 		} else {
 			// idea_ranks holds each idea's status, category and whether it
 			// is listed (cw_idea_ranks_put), so the filters are on r alone:
@@ -65,12 +76,16 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 			// one, the column estimated 15 times shorter than it is and read
 			// in parallel, three workers' rows looked up for one page. The
 			// count needs no idea at all.
+			// With a category, idea_ranks_roadmap_idx (migration 00038)
+			// holds the column in order; its statuses are written out so
+			// that a generic plan, @status unknown, may still use it.
 			join, ranked := rankedList(ListQuery{Sort: "top", Status: cols[i].Status, Category: category})
+			ranked += ` AND r.status IN ('under_review', 'planned', 'in_progress')`
 			where = publicIdeas + ranked
-			from, counted, countFrom, order = ideaFrom+join, `true`+ranked, "idea_ranks r", Sorts["top"]
+			from, counted, countFrom, order = roadmapFrom+join, `true`+ranked, "idea_ranks r", Sorts["top"]
 		}
 		cols[i].Ideas = []Idea{}
-		err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+where+` ORDER BY `+order+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
+		err := db.Raw(`SELECT `+roadmapColumns+from+` WHERE `+where+` ORDER BY `+order+` LIMIT @limit`, args).Scan(&cols[i].Ideas).Error
 		if err != nil {
 			return nil, err
 		}
