@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"testing"
+
+	"github.com/crowdwise/crowdwise/models"
 )
 
 func TestRoadmapPageHasUnderReviewColumn(t *testing.T) {
@@ -28,5 +31,41 @@ func TestRoadmapPageHasUnderReviewColumn(t *testing.T) {
 	}
 	if !strings.Contains(page[strings.Index(page, cols[3]):], "newest first") {
 		t.Error("the Shipped column does not say it is newest first")
+	}
+}
+
+// Columns and a changelog longer than models.CountCap say "1,000+" (they
+// no longer count every idea): the roadmap's Planned and Shipped headings
+// and Planned's "See all" link, the changelog's pager; a short column
+// still shows its exact count.
+func TestRoadmapAndChangelogCapTheirCounts(t *testing.T) {
+	app := newTestApp(t)
+	_, ann := app.signIn(t, "ann@example.com")
+	for _, status := range []string{"planned", "shipped", "in_progress"} {
+		n := models.CountCap + 30
+		if status == "in_progress" {
+			n = 2
+		}
+		if err := app.db.Exec(`INSERT INTO ideas (title, category_id, author_id, status, vote_count, shipped_at)
+			SELECT 'Generated idea ' || g, (SELECT id FROM categories ORDER BY id LIMIT 1), ?, CAST(? AS text), g % 5,
+				CASE WHEN ? = 'shipped' THEN now() - g * interval '1 minute' END
+			FROM generate_series(1, ?) g`, ann.ID, status, status, n).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, body := do(t, app.client(), "GET", app.srv.URL+"/roadmap", nil)
+	page := html.UnescapeString(body)
+	column := func(status string) string {
+		start := strings.Index(page, `id="col-`+status+`"`)
+		end := strings.Index(page[start:], "</section>")
+		return page[start : start+end]
+	}
+	if res.StatusCode != 200 || !strings.Contains(column("planned"), "1,000+") || !strings.Contains(column("planned"), "See all 1,000+ →") ||
+		!strings.Contains(column("shipped"), "1,000+") || !strings.Contains(column("in_progress"), `<span class="muted">2</span>`) {
+		t.Errorf("GET /roadmap = %d, want Planned and Shipped 1,000+, In progress 2", res.StatusCode)
+	}
+	res, body = do(t, app.client(), "GET", app.srv.URL+"/changelog", nil)
+	if res.StatusCode != 200 || !strings.Contains(html.UnescapeString(body), "Page 1 of 50+") {
+		t.Errorf("GET /changelog = %d, want Page 1 of 50+", res.StatusCode)
 	}
 }
