@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,5 +68,17 @@ func TestRoadmapAndChangelogCapTheirCounts(t *testing.T) {
 	res, body = do(t, app.client(), "GET", app.srv.URL+"/changelog", nil)
 	if res.StatusCode != 200 || !strings.Contains(html.UnescapeString(body), "Page 1 of 50+") {
 		t.Errorf("GET /changelog = %d, want Page 1 of 50+", res.StatusCode)
+	}
+	// "Next" seeks from the page's last entry, and shows what page 2 does.
+	next := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(body)
+	if next == nil || !strings.Contains(next[1], "after=") || !strings.Contains(next[1], "page=2") {
+		t.Fatalf("no cursor next link: %v", next)
+	}
+	entries := regexp.MustCompile(`href="/ideas/\d+/`)
+	_, byCursor := do(t, app.client(), "GET", app.srv.URL+html.UnescapeString(next[1]), nil)
+	_, byPage := do(t, app.client(), "GET", app.srv.URL+"/changelog?page=2", nil)
+	got, want := entries.FindAllString(byCursor, -1), entries.FindAllString(byPage, -1)
+	if len(got) != 20 || strings.Join(got, ",") != strings.Join(want, ",") || !strings.Contains(html.UnescapeString(byCursor), "Page 2 of 50+") {
+		t.Errorf("cursor page 2 shows %v, page 2 shows %v", got, want)
 	}
 }

@@ -209,10 +209,10 @@ type changelogView struct {
 
 func (h *Handler) changelog(c echo.Context) error {
 	_, p := bindList(c, 20)
-	entries, page, err := models.Changelog(c.Request().Context(), h.db, currentUser(c), p)
+	list, err := models.Changelog(c.Request().Context(), h.db, currentUser(c), p, c.QueryParam("after"))
 	if err != nil {
 		return err
 	}
-	v := changelogView{Entries: entries, Pager: newPager("/changelog", withPerPage(c, url.Values{}), page)}
-	return h.render(c, listStatus(page), "changelog", h.page(c, "Changelog", v))
+	v := changelogView{Entries: list.Entries, Pager: newPager("/changelog", withPerPage(c, url.Values{}), list.Page).seekNext(list.Next)}
+	return h.render(c, listStatus(list.Page), "changelog", h.page(c, "Changelog", v))
 }

@@ -370,9 +370,9 @@ func TestStatusTimelineRoadmapAndChangelog(t *testing.T) {
 	if len(hist) != 2 || hist[0].ToStatus != "planned" || hist[1].FromStatus != "planned" || hist[1].ActorName != "Pam" {
 		t.Errorf("history: %+v", hist)
 	}
-	entries, page, err := models.Changelog(ctx, db, nil, models.NewPage(1, 10))
-	if err != nil || page.Total != 1 || len(entries) != 1 || entries[0].ReleaseHTML != "<p>SAML SSO for <strong>all</strong> plans</p>\n" {
-		t.Errorf("changelog: %+v %v", entries, err)
+	log, err := models.Changelog(ctx, db, nil, models.NewPage(1, 10), "")
+	if err != nil || log.Page.Total != 1 || len(log.Entries) != 1 || log.Entries[0].ReleaseHTML != "<p>SAML SSO for <strong>all</strong> plans</p>\n" {
+		t.Errorf("changelog: %+v %v", log, err)
 	}
 	if _, err := models.Vote(ctx, db, bob, idea.ID); !errors.Is(err, models.ErrConflict) {
 		t.Errorf("vote on shipped: %v", err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -112,41 +113,70 @@ type ChangelogEntry struct {
 	ReleaseHTML string
 }
 
+// ChangelogPage is one page of the changelog.
+type ChangelogPage struct {
+	Entries []ChangelogEntry
+	Page    Page
+	// Next is the cursor (?after=) of the page after this one, "" on the
+	// last page.
+	Next string
+}
+
 // Changelog lists shipped ideas, newest first, with the release note of the
 // step that shipped them. Like the idea lists it counts no further than
-// CountCap ("Page 3 of 50+"), and knows the next page from one extra row.
-func Changelog(ctx context.Context, db *gorm.DB, viewer *User, page Page) ([]ChangelogEntry, Page, error) {
+// CountCap ("Page 3 of 50+"), knows the next page from one extra row, and
+// with after (a Next of the page before; any other value is ignored) seeks
+// past that entry on the index instead of skipping page.Offset() entries.
+func Changelog(ctx context.Context, db *gorm.DB, viewer *User, page Page, after string) (*ChangelogPage, error) {
 	db = db.WithContext(ctx)
-	out, err := changelogEntries(db, viewer, page.PerPage+1, page.Offset())
+	cur, seek := ParseCursor("new", after) // a time and an id, as the new tab's
+	var out []ChangelogEntry
+	var err error
+	if seek {
+		out, err = changelogEntries(db, viewer, page.PerPage+1, 0, &cur)
+		// A cursor past everything (the entries behind it went away) is
+		// read as its page number instead.
+		seek = err == nil && len(out) > 0
+	}
+	if err == nil && !seek {
+		out, err = changelogEntries(db, viewer, page.PerPage+1, page.Offset(), nil)
+	}
 	if err != nil {
-		return nil, page, err
+		return nil, err
 	}
+	p := &ChangelogPage{Entries: out, Page: page}
 	if len(out) > page.PerPage {
-		out, page.More = out[:page.PerPage], true
+		p.Entries, p.Page.More = out[:page.PerPage], true
+		last := p.Entries[len(p.Entries)-1]
+		p.Next = strconv.FormatInt(last.ShippedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
 	}
-	err = countList(db, &page, "ideas i", shippedIdeas, nil, len(out), false)
-	return out, page, err
+	return p, countList(db, &p.Page, "ideas i", shippedIdeas, nil, len(p.Entries), seek)
 }
 
 // ChangelogFeed is the latest n entries of the changelog, for its feed,
 // which shows no count.
 func ChangelogFeed(ctx context.Context, db *gorm.DB, n int) ([]ChangelogEntry, error) {
-	return changelogEntries(db.WithContext(ctx), nil, n, 0)
+	return changelogEntries(db.WithContext(ctx), nil, n, 0, nil)
 }
 
 // changelogEntries picks the page's ideas from ideas_shipped_idx alone
-// (index-only, whatever the offset), and only then reads those rows, their
-// author, category and release note: a deep page skips index entries, not
-// ideas joined to everything.
-func changelogEntries(db *gorm.DB, viewer *User, limit, offset int) ([]ChangelogEntry, error) {
+// (index-only; from the cursor after, or skipping offset entries), and only
+// then reads those rows, their author, category and release note: a deep
+// page skips index entries at most, not ideas joined to everything.
+func changelogEntries(db *gorm.DB, viewer *User, limit, offset int, after *Cursor) ([]ChangelogEntry, error) {
+	args := map[string]any{"viewer": viewerID(viewer), "limit": limit, "offset": offset}
+	seek := ""
+	if after != nil {
+		seek = ` AND (i.shipped_at, i.id) < (CAST(@after_value AS timestamptz), CAST(@after_id AS bigint))`
+		args["after_value"], args["after_id"] = after.Value, after.ID
+	}
 	out := []ChangelogEntry{}
 	err := db.Raw(`SELECT `+ideaSelect+`, i.shipped_at,
 			coalesce(s.release_note, '') AS release_note, coalesce(s.release_html, '') AS release_html
-		FROM (SELECT i.id FROM ideas i WHERE `+shippedIdeas+` ORDER BY `+shippedOrder+` LIMIT @limit OFFSET @offset) p
+		FROM (SELECT i.id FROM ideas i WHERE `+shippedIdeas+seek+` ORDER BY `+shippedOrder+` LIMIT @limit OFFSET @offset) p
 		JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
 		LEFT JOIN LATERAL (SELECT release_note, release_html FROM idea_status_changes sc
 			WHERE sc.idea_id = i.id AND sc.to_status = 'shipped' ORDER BY sc.created_at DESC, sc.id DESC LIMIT 1) s ON true
-		ORDER BY `+shippedOrder,
-		map[string]any{"viewer": viewerID(viewer), "limit": limit, "offset": offset}).Scan(&out).Error
+		ORDER BY `+shippedOrder, args).Scan(&out).Error
 	return out, err
 }

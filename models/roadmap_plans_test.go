@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 
 	"gorm.io/gorm"
@@ -99,10 +100,11 @@ func TestRoadmapNeverCountsPastCountCap(t *testing.T) {
 
 // The changelog pages like the idea lists: "1,000+" past CountCap, the
 // next page from one extra row, every shipped idea once over all pages in
-// ship order, the last page exact and a page past it 404s. A deep page
-// skips index entries only: it reads no more ideas rows than its own (it
-// read and sorted every shipped idea, joined to its author and category,
-// and counted them all).
+// ship order, by cursor exactly as by page number, the last page exact and
+// a page past it 404s. A deep page by number skips index entries only, and
+// one by cursor not even those: neither reads more ideas rows than its own
+// (it read and sorted every shipped idea, joined to its author and
+// category, and counted them all).
 func TestChangelogCapsTheCountAndReadsOnlyItsPage(t *testing.T) {
 	base := openDB(t)
 	db, rec := recorded(base)
@@ -114,21 +116,30 @@ func TestChangelogCapsTheCountAndReadsOnlyItsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all []models.ChangelogEntry
+	after := ""
 	for p := 1; ; p++ {
-		entries, page, err := models.Changelog(ctx, db, nil, models.NewPage(p, per))
+		byNumber, err := models.Changelog(ctx, db, nil, models.NewPage(p, per), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p == 1 && (!page.Capped || page.TotalLabel() != "1,000+" || page.PagesLabel() != "50+" || !page.HasNext()) {
-			t.Errorf("page 1: %+v", page)
+		list, err := models.Changelog(ctx, db, nil, models.NewPage(p, per), after)
+		if err != nil {
+			t.Fatal(err)
 		}
-		all = append(all, entries...)
-		if !page.HasNext() {
-			if page.Capped || page.Total != n || len(entries) != n-(p-1)*per {
-				t.Errorf("last page %d: %d entries, %+v", p, len(entries), page)
+		if p == 1 && (!list.Page.Capped || list.Page.TotalLabel() != "1,000+" || list.Page.PagesLabel() != "50+" || !list.Page.HasNext()) {
+			t.Errorf("page 1: %+v", list.Page)
+		}
+		if !slices.EqualFunc(list.Entries, byNumber.Entries, func(a, b models.ChangelogEntry) bool { return a.ID == b.ID }) {
+			t.Fatalf("page %d by cursor differs from page %d by number", p, p)
+		}
+		all = append(all, list.Entries...)
+		if !list.Page.HasNext() {
+			if list.Next != "" || byNumber.Page.Capped || byNumber.Page.Total != n || len(list.Entries) != n-(p-1)*per {
+				t.Errorf("last page %d: %d entries, %+v next %q; by number %+v", p, len(list.Entries), list.Page, list.Next, byNumber.Page)
 			}
 			break
 		}
+		after = list.Next
 	}
 	if len(all) != n {
 		t.Fatalf("%d entries over all pages, want %d", len(all), n)
@@ -143,32 +154,49 @@ func TestChangelogCapsTheCountAndReadsOnlyItsPage(t *testing.T) {
 			t.Fatalf("out of ship order at %d", i)
 		}
 	}
-	if _, past, err := models.Changelog(ctx, db, nil, models.NewPage(99, per)); err != nil || !past.PastEnd() || past.Total != n {
+	if past, err := models.Changelog(ctx, db, nil, models.NewPage(99, per), ""); err != nil || !past.Page.PastEnd() || past.Page.Total != n {
 		t.Errorf("past the end: %v %+v", err, past)
 	}
+	for _, bad := range []string{"junk", "1_", "NaN_3", "99999999999999999999_3"} {
+		if got, err := models.Changelog(ctx, db, nil, models.NewPage(2, per), bad); err != nil || len(got.Entries) != per || got.Entries[0].ID != all[per].ID {
+			t.Errorf("after=%q: %v, want page 2 by its number", bad, err)
+		}
+	}
 
-	rec.take()
-	if _, _, err := models.Changelog(ctx, db, nil, models.NewPage(50, per)); err != nil {
-		t.Fatal(err)
-	}
-	sqls := statementsOf(rec.take())
-	if len(sqls) != 2 {
-		t.Fatalf("a deep page ran %d statements, want the page and its capped count", len(sqls))
-	}
 	// Joins priced as at a million ideas too, where probing the page's
 	// rows beats reading the table into a hash.
 	large := []string{`SET LOCAL enable_seqscan = off`, `SET LOCAL enable_hashjoin = off`, `SET LOCAL enable_mergejoin = off`}
-	looked := 0.0
-	analyzed(t, base, statement{sqls[0].sql, large}).walk(func(n planNode) {
-		if n.Relation == "ideas" && n.NodeType != "Index Only Scan" {
-			looked += (n.ActualRows + n.RemovedByFilter) * max(n.ActualLoops, 1)
-		}
-	})
-	if looked > per+1 {
-		t.Errorf("page 50 reads %.0f ideas rows for a page of %d:\n%s", looked, per, sqls[0].sql)
+	read := func(st statement) (rows, entries float64) {
+		analyzed(t, base, statement{st.sql, large}).walk(func(n planNode) {
+			if n.Relation != "ideas" {
+				return
+			}
+			if read := (n.ActualRows + n.RemovedByFilter) * max(n.ActualLoops, 1); n.NodeType == "Index Only Scan" {
+				entries += read
+			} else {
+				rows += read
+			}
+		})
+		return rows, entries
 	}
-	if most, where := rowsReadOfBigTables(t, base, sqls[1]); most > models.CountCap+1 {
-		t.Errorf("the count reads %.0f rows (%s):\n%s", most, where, sqls[1].sql)
+	rec.take()
+	deep := all[49*per-1] // the last entry of page 49
+	for name, cursor := range map[string]string{"by number": "", "by cursor": strconv.FormatInt(deep.ShippedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(deep.ID, 10)} {
+		got, err := models.Changelog(ctx, db, nil, models.NewPage(50, per), cursor)
+		if err != nil || len(got.Entries) != per || got.Entries[0].ID != all[49*per].ID {
+			t.Fatalf("page 50 %s: %v", name, err)
+		}
+		sqls := statementsOf(rec.take())
+		if len(sqls) != 2 {
+			t.Fatalf("page 50 %s ran %d statements, want the page and its capped count", name, len(sqls))
+		}
+		rows, entries := read(sqls[0])
+		if rows > per+1 || name == "by cursor" && entries > per+1 {
+			t.Errorf("page 50 %s reads %.0f ideas rows and %.0f index entries for a page of %d:\n%s", name, rows, entries, per, sqls[0].sql)
+		}
+		if most, where := rowsReadOfBigTables(t, base, sqls[1]); most > models.CountCap+1 {
+			t.Errorf("the count reads %.0f rows (%s):\n%s", most, where, sqls[1].sql)
+		}
 	}
 	feed, err := models.ChangelogFeed(ctx, db, 50)
 	if err != nil || len(feed) != 50 || !slices.EqualFunc(feed, all[:50], func(a, b models.ChangelogEntry) bool { return a.ID == b.ID }) {
