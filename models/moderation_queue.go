@@ -118,12 +118,18 @@ func queuePicks(filter string, upto int) string {
 			b.WriteString(" UNION ALL ")
 		}
 		table := map[string]string{"idea": "ideas", "comment": "comments"}[t]
-		b.WriteString(`(SELECT '` + t + `' AS type, x.id, o.first_flag_at AS sort_at, o.first_flag_at
-			FROM (SELECT target_id, min(created_at) AS first_flag_at FROM flags
-				WHERE resolved_at IS NULL AND target_type = '` + t + `' GROUP BY target_id) o
-			JOIN ` + table + ` x ON x.id = o.target_id
-			WHERE x.deleted_at IS NULL AND ` + flagged + `
-			ORDER BY o.first_flag_at, x.id LIMIT ` + n + `)`)
+		// An item's first open flag is one with no earlier open flag on
+		// the same item: walked in flags_open_order_idx's order (migration
+		// 00041), the first flags come in the queue's order and the walk
+		// stops at the page, where grouping every open flag by item read
+		// them all.
+		b.WriteString(`(SELECT '` + t + `' AS type, x.id, o.created_at AS sort_at, o.created_at AS first_flag_at
+			FROM flags o JOIN ` + table + ` x ON x.id = o.target_id
+			WHERE o.resolved_at IS NULL AND o.target_type = '` + t + `'
+				AND NOT EXISTS (SELECT 1 FROM flags e WHERE e.resolved_at IS NULL AND e.target_type = '` + t + `'
+					AND e.target_id = o.target_id AND (e.created_at, e.id) < (o.created_at, o.id))
+				AND x.deleted_at IS NULL AND ` + flagged + `
+			ORDER BY o.created_at, o.target_id LIMIT ` + n + `)`)
 		if state := queueState[filter]; state != "" {
 			b.WriteString(` UNION ALL (SELECT '` + t + `', x.id, x.created_at, NULL::timestamptz
 			FROM ` + table + ` x
