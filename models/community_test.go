@@ -69,10 +69,19 @@ func checkInvariants(t *testing.T, db *gorm.DB) {
 	// idea_ranks, the list orders' copy, agrees with every idea.
 	var ranks []int64
 	db.Raw(`SELECT i.id FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
-		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
-			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id))`).Scan(&ranks)
+		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed, r.created_at, r.comment_count, r.tags) IS DISTINCT FROM
+			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id),
+			 i.created_at, i.comment_count, i.tags)`).Scan(&ranks)
 	if len(ranks) > 0 {
 		t.Errorf("ideas %v: idea_ranks disagrees with the idea", ranks)
+	}
+	// idea_tags, the ideas by tag, lists exactly every idea's tags.
+	var tagged []string
+	db.Raw(`SELECT coalesce(t.tag, d.tag) FROM idea_tags t
+		FULL JOIN (SELECT DISTINCT x AS tag, i.id FROM ideas i, unnest(i.tags) x) d ON d.tag = t.tag AND d.id = t.idea_id
+		WHERE t.tag IS NULL OR d.tag IS NULL`).Scan(&tagged)
+	if len(tagged) > 0 {
+		t.Errorf("idea_tags disagrees with the ideas' tags on %v", tagged)
 	}
 	var onMerged int64
 	db.Raw(`SELECT count(*) FROM votes v JOIN ideas i ON i.id = v.idea_id WHERE i.merged_into_id IS NOT NULL`).Scan(&onMerged)

@@ -175,7 +175,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	idea := newIdea(t, base, ann, "Dark mode for the reporting dashboard")
 	rec.take()
 
-	lists := map[string]string{"trending": "idea_ranks_trending_idx", "top": "idea_ranks_top_idx", "new": "ideas_new_idx", "discussed": "ideas_discussed_idx"}
+	lists := map[string]string{"trending": "idea_ranks_trending_idx", "top": "idea_ranks_top_idx", "new": "idea_ranks_new_idx", "discussed": "idea_ranks_discussed_idx"}
 	for sort, ix := range lists {
 		first, err := models.ListIdeas(ctx, db, bob, models.ListQuery{Sort: sort, Page: models.NewPage(1, 5)})
 		if err != nil {

@@ -11,12 +11,12 @@ import (
 )
 
 // Sorts maps each list tab to its ORDER BY; user text never reaches SQL.
-// The tabs that follow votes order idea_ranks r (see rankedList).
+// Every tab orders idea_ranks r (see rankedList).
 var Sorts = map[string]string{
 	"trending":  "r.score DESC, r.id DESC",
 	"top":       "r.vote_count DESC, r.id DESC",
-	"new":       "i.created_at DESC, i.id DESC",
-	"discussed": "i.comment_count DESC, i.id DESC",
+	"new":       "r.created_at DESC, r.id DESC",
+	"discussed": "r.comment_count DESC, r.id DESC",
 }
 
 // SortNames lists the tabs in display order.
@@ -140,25 +140,28 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	}
 	if q.Tag != "" {
 		where = append(where, "i.tags @> CAST(@tags AS text[])")
-		args["tags"] = Tags{strings.ToLower(q.Tag)}
+		args["tags"], args["tag"] = Tags{strings.ToLower(q.Tag)}, strings.ToLower(q.Tag)
 	}
 	if strings.TrimSpace(q.Q) != "" {
 		where = append(where, "i.search @@ websearch_to_tsquery('english', cw_unaccent(@q))")
 		args["q"] = q.Q
 	}
 	where = append(where, crmListWhere(q, args)...)
-	cond := strings.Join(where, " AND ") // what the count reads, on ideas alone
-	ideas := []Idea{}
-	order := ` ORDER BY ` + listOrder(q) + ` LIMIT @limit`
-	from := ideaFrom + crmListFrom(q, args) // the CRM sorts' join, "" otherwise
-	listCond := cond
-	if f, c := rankedList(q); f != "" {
-		from, listCond = from+f, cond+c
-	}
+	cond := strings.Join(where, " AND ") // what the count reads, on ideas alone (or idea_ranks, below)
+	countFrom, page := "ideas i", joinedPage(q, cond, args)
 	cur, seek := ParseCursor(q.Sort, q.After)
+	if rankedOnly(q) {
+		rare, err := rareTag(db, q, seek)
+		if err != nil {
+			return nil, err
+		}
+		countFrom, page = "idea_ranks r", deferredPage(q, rare)
+		cond = page.cond
+	}
+	ideas := []Idea{}
 	if seek {
 		args["after_value"], args["after_id"] = cur.Value, cur.ID
-		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+listCond+` AND `+seekCond(q.Sort)+order, args).Scan(&ideas).Error; err != nil {
+		if err := db.Raw(page.sql(seekCond(q.Sort), ""), args).Scan(&ideas).Error; err != nil {
 			return nil, err
 		}
 		// A cursor past everything (the rows behind it went away) is
@@ -166,7 +169,10 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		seek = len(ideas) > 0
 	}
 	if !seek {
-		if err := db.Raw(`SELECT `+ideaColumns+from+` WHERE `+listCond+order+` OFFSET @offset`, args).Scan(&ideas).Error; err != nil {
+		if err := page.checkSkip(q); err != nil {
+			return nil, err
+		}
+		if err := db.Raw(page.sql("", ` OFFSET @offset`), args).Scan(&ideas).Error; err != nil {
 			return nil, err
 		}
 	}
@@ -175,7 +181,7 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		p.Ideas, p.Page.More = ideas[:q.Page.PerPage], true
 		p.Next = cursorOf(q.Sort, &p.Ideas[len(p.Ideas)-1])
 	}
-	if err := countList(db, &p.Page, "ideas i", cond, args, len(p.Ideas), seek); err != nil {
+	if err := countList(db, &p.Page, countFrom, cond, args, len(p.Ideas), seek); err != nil {
 		return nil, err
 	}
 	if err := markViewer(db, viewer, p.Ideas); err != nil {
@@ -184,14 +190,13 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	return p, nil
 }
 
-// rankedList is the join and conditions of a tab that orders by votes or
-// score: those orders live on idea_ranks (migration 00033), whose partial
-// indexes also hold the category and status the filters seek by, so a
-// vote never rewrites an index of the wide ideas row. Both are "" for the
-// other tabs. The conditions repeat the query's filters on r for the
-// indexes; the count keeps to ideas.
+// rankedList is the join and conditions of a tab: the tabs' orders live
+// on idea_ranks (migrations 00033, 00040), whose partial indexes also hold
+// the category and status the filters seek by, so a vote never rewrites
+// an index of the wide ideas row. Both are "" for the CRM sorts. The
+// conditions repeat the query's filters on r for the indexes.
 func rankedList(q ListQuery) (join, cond string) {
-	if q.Sort != "trending" && q.Sort != "top" {
+	if _, ok := Sorts[q.Sort]; !ok {
 		return "", ""
 	}
 	if strings.TrimSpace(q.Q) == "" { // a search's scope may reach past the public lists

@@ -6,14 +6,13 @@ import (
 	"time"
 )
 
-// sortKeys is the stored column each tab orders by (before its table's
-// id), which its partial index covers (idea_ranks_<tab>_idx for the tabs
-// that follow votes, ideas_<tab>_idx otherwise): a cursor seeks on it.
+// sortKeys is the stored column each tab orders by (before its id),
+// which its partial index idea_ranks_<tab>_idx covers: a cursor seeks on it.
 var sortKeys = map[string]string{
 	"trending":  "r.score",
 	"top":       "r.vote_count",
-	"new":       "i.created_at",
-	"discussed": "i.comment_count",
+	"new":       "r.created_at",
+	"discussed": "r.comment_count",
 }
 
 // Cursor is where a page of the public idea list ends: the last row's sort

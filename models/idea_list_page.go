@@ -1,0 +1,116 @@
+package models
+
+import (
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// MaxSkip is how many rows a page number may skip on a whole tab, and
+// MaxFilteredSkip on a filtered one, whose skipped rows cost an index
+// entry for each idea the filter passes over too (1/selectivity of them:
+// 14 for a status of 7%). Deeper pages are reached by the lists' Next
+// links (?after=), which seek and cost what page 2 does at any depth.
+const (
+	MaxSkip         = 100_000
+	MaxFilteredSkip = 10_000
+)
+
+// listPage is the statement that reads one page of the idea list.
+type listPage struct {
+	// deferred pages pick their ids from idea_ranks alone, then read
+	// those rows of ideas; the others read ideas and filter there.
+	deferred, filtered bool
+	from, cond, order  string
+	key                string // the sort column a deferred page carries out
+}
+
+// sql is the page's statement with seek added to its conditions (a
+// cursor's, or "") and tail after its LIMIT (the OFFSET, or "").
+func (l listPage) sql(seek, tail string) string {
+	cond := l.cond
+	if seek != "" {
+		cond += " AND " + seek
+	}
+	if !l.deferred {
+		return `SELECT ` + ideaColumns + l.from + ` WHERE ` + cond + ` ORDER BY ` + l.order + ` LIMIT @limit` + tail
+	}
+	// The skipped rows cost one narrow index entry each (the tab's index
+	// holds the filters' columns: an index-only scan), and only the page's
+	// rows are joined to ideas, categories and users.
+	return `SELECT ` + ideaColumns + ` FROM (SELECT r.id, ` + l.key + ` FROM idea_ranks r WHERE ` + cond +
+		` ORDER BY ` + l.order + ` LIMIT @limit` + tail + `) p
+		JOIN ideas i ON i.id = p.id JOIN categories c ON c.id = i.category_id JOIN users u ON u.id = i.author_id
+		ORDER BY ` + strings.ReplaceAll(l.order, "r.", "p.")
+}
+
+// rankedOnly reports whether q filters on nothing but what idea_ranks
+// holds: a plain tab of the public list with category, status and tag
+// filters. Searches and the CRM's sorts and filters read ideas.
+func rankedOnly(q ListQuery) bool {
+	_, tab := Sorts[q.Sort]
+	return tab && strings.TrimSpace(q.Q) == "" && q.Segment == "" && q.Lifecycle == ""
+}
+
+// deferredPage is the page of a rankedOnly list. A common tag is tested
+// on the tab's index entries as the page walks it in order; a rare tag's
+// few ideas are read from idea_tags (rareTag).
+func deferredPage(q ListQuery, rare bool) listPage {
+	_, cond := rankedList(q)
+	cond = strings.TrimPrefix(cond, " AND ")
+	switch {
+	case q.Tag != "" && rare:
+		cond += " AND r.id IN (SELECT t.idea_id FROM idea_tags t WHERE t.tag = @tag)"
+	case q.Tag != "":
+		cond += " AND r.tags @> CAST(@tags AS text[])"
+	}
+	return listPage{deferred: true, cond: cond, order: Sorts[q.Sort], key: sortKeys[q.Sort], filtered: cond != "r.listed"}
+}
+
+// rareTag reports whether q's tag has few enough ideas to read them all
+// rather than walk the tab to the page. Reading a tag's M ideas costs M
+// probes of idea_ranks (about five index entries' work each); walking to
+// row d of a tab of N ideas passes d·N/M entries. Both stay under
+// sqrt(d·N/5)·5 entries if the tag is rare below sqrt(d·N/5), d counting
+// the capped count's CountCap+1 rows too; idea_tags is counted no
+// further. N is the planner's estimate of idea_ranks' rows.
+func rareTag(db *gorm.DB, q ListQuery, seek bool) (bool, error) {
+	if q.Tag == "" {
+		return false, nil
+	}
+	depth := q.Page.Offset() + q.Page.PerPage + 1
+	if seek {
+		depth = q.Page.PerPage + 1
+	}
+	var rare bool
+	err := db.Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM idea_tags WHERE tag = ? LIMIT b.n + 1) t) <= b.n
+		FROM (SELECT sqrt(greatest(reltuples, 1) * ? / 5)::bigint AS n FROM pg_class WHERE oid = 'idea_ranks'::regclass) b`,
+		strings.ToLower(q.Tag), max(depth, CountCap+1)).Scan(&rare).Error
+	return rare, err
+}
+
+// checkSkip refuses a page number deeper than the list lets one skip
+// (MaxSkip, MaxFilteredSkip).
+func (l listPage) checkSkip(q ListQuery) error {
+	if !l.deferred {
+		return nil
+	}
+	limit, what := MaxSkip, "the list"
+	if l.filtered {
+		limit, what = MaxFilteredSkip, "a filtered list"
+	}
+	if q.Page.Offset() <= limit {
+		return nil
+	}
+	return &ValidationError{Fields: map[string]string{"page": "Page " + strconv.Itoa(q.Page.Number) + " is deeper than " + what +
+		" can be opened by its number (past " + thousands(int64(limit)) + " ideas): follow its Next links from an earlier page."}}
+}
+
+// joinedPage is the page of any other list: searches (their scope may
+// reach past the public lists) and the CRM's sorts and filters.
+func joinedPage(q ListQuery, cond string, args map[string]any) listPage {
+	from := ideaFrom + crmListFrom(q, args) // the CRM sorts' join, "" otherwise
+	join, ranked := rankedList(q)
+	return listPage{from: from + join, cond: cond + ranked, order: listOrder(q)}
+}
