@@ -91,9 +91,10 @@ func rareTag(db *gorm.DB, q ListQuery, seek bool) (bool, error) {
 }
 
 // checkSkip refuses a page number deeper than the list lets one skip
-// (MaxSkip, MaxFilteredSkip).
-func (l listPage) checkSkip(q ListQuery) error {
-	if !l.deferred {
+// (MaxSkip, MaxFilteredSkip); a page found by its cursor (seek) skips
+// nothing.
+func (l listPage) checkSkip(q ListQuery, seek bool) error {
+	if !l.deferred || seek {
 		return nil
 	}
 	limit, what := MaxSkip, "the list"
