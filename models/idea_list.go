@@ -151,11 +151,6 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 	countFrom, page := "ideas i", joinedPage(q, cond, args)
 	cur, seek := ParseCursor(q.Sort, q.After)
 	if rankedOnly(q) {
-		// Refused before a rare tag's ideas are counted: a page too deep
-		// costs nothing.
-		if err := deferredPage(q, false).checkSkip(q, seek); err != nil {
-			return nil, err
-		}
 		rare, err := rareTag(db, q, seek)
 		if err != nil {
 			return nil, err
@@ -174,8 +169,8 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		seek = len(ideas) > 0
 	}
 	if !seek {
-		if err := page.checkSkip(q, false); err != nil {
-			return nil, err
+		if p, err := page.beyondSkip(db, q, args); p != nil || err != nil {
+			return p, err
 		}
 		if err := db.Raw(page.sql("", ` OFFSET @offset`), args).Scan(&ideas).Error; err != nil {
 			return nil, err

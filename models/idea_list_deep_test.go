@@ -168,35 +168,56 @@ func TestListTagFilterFollowsItsFrequency(t *testing.T) {
 }
 
 // A page number may skip at most MaxFilteredSkip rows of a filtered list
-// and MaxSkip of a whole tab (the cost of a skipped row grows as the
-// filter narrows); deeper, the list answers with a message naming the
-// page, and its Next links (cursors) still reach any depth.
+// (MaxSkip of a whole tab): the cost of a skipped row grows as the filter
+// narrows. Deeper in a longer list the page is refused with a message
+// naming it, and the Next links (cursors) still reach any depth; in a
+// list that ends before, it is a page past the end, linking the last one.
 func TestListRefusesPagesTooDeepToSkipTo(t *testing.T) {
 	db := openDB(t)
 	ann := newUser(t, db, "Ann")
-	listData(t, db, ann, 30)
-	for _, q := range []models.ListQuery{
-		{Sort: "new", Status: "planned", Page: models.NewPage(models.MaxFilteredSkip/100+2, 100)},
-		{Sort: "top", Tag: "api", Page: models.NewPage(models.MaxFilteredSkip/100+2, 100)},
-		{Sort: "trending", Page: models.NewPage(models.MaxSkip/100+2, 100)},
-	} {
+	const per = 100
+	err := db.Exec(`INSERT INTO ideas (title, category_id, author_id, status, tags, created_at)
+		SELECT 'Planned idea number ' || g, (SELECT id FROM categories ORDER BY id LIMIT 1), ?, 'planned', '{api}',
+			'2026-01-01'::timestamptz + g * interval '1 minute'
+		FROM generate_series(1, ?) g`, ann.ID, models.MaxFilteredSkip+per+5).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := models.NewPage(models.MaxFilteredSkip/per+2, per)
+	for _, q := range []models.ListQuery{{Sort: "new", Status: "planned"}, {Sort: "top", Tag: "api"}} {
+		q.Page = deep
 		_, err := models.ListIdeas(ctx, db, nil, q)
 		var ve *models.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(ve.Fields["page"], "Next") {
 			t.Errorf("%s %q %q page %d: %v, want a validation error naming the page", q.Sort, q.Status, q.Tag, q.Page.Number, err)
 		}
-		first, err := models.ListIdeas(ctx, db, nil, models.ListQuery{Sort: q.Sort, Status: q.Status, Tag: q.Tag, Page: models.NewPage(1, 2)})
-		if err != nil || first.Next == "" {
-			t.Fatalf("%v %+v", err, first)
+		q.Page = models.NewPage(deep.Number-1, per)
+		within, err := models.ListIdeas(ctx, db, nil, q)
+		if err != nil || len(within.Ideas) != per {
+			t.Errorf("%s: the deepest page allowed: %v", q.Sort, err)
 		}
-		q.Page, q.After = models.NewPage(models.MaxPageNumber, 2), first.Next
-		deep, err := models.ListIdeas(ctx, db, nil, q)
-		if err != nil || len(deep.Ideas) != 2 {
-			t.Errorf("%s by cursor: %v %+v", q.Sort, err, deep)
+		q.Page, q.After = deep, within.Next
+		byCursor, err := models.ListIdeas(ctx, db, nil, q)
+		if err != nil || len(byCursor.Ideas) != 5 {
+			t.Errorf("%s by cursor: %v", q.Sort, err)
 		}
 	}
-	within, err := models.ListIdeas(ctx, db, nil, models.ListQuery{Sort: "new", Status: "planned", Page: models.NewPage(models.MaxFilteredSkip/100+1, 100)})
-	if err != nil || !within.Page.PastEnd() {
-		t.Errorf("the deepest page allowed: %v %+v", err, within)
+	// Past the end of a shorter list: the usual answer, exactly counted.
+	for _, q := range []models.ListQuery{{Sort: "new", Status: "open"}, {Sort: "trending"}, {Sort: "discussed", Tag: "rare"}} {
+		q.Page = models.NewPage(models.MaxPageNumber, per)
+		p, err := models.ListIdeas(ctx, db, nil, q)
+		if q.Sort == "discussed" {
+			if err != nil || len(p.Ideas) != 0 || p.Page.Total != 0 {
+				t.Errorf("an empty list, deep: %v %+v", err, p)
+			}
+			continue
+		}
+		want := int64(models.MaxFilteredSkip + per + 5)
+		if q.Status == "open" {
+			want = 0
+		}
+		if err != nil || len(p.Ideas) != 0 || p.Page.Total != want || p.Page.Capped || (want > 0) != p.Page.PastEnd() {
+			t.Errorf("%s %q past the end: %v %+v", q.Sort, q.Status, err, p)
+		}
 	}
 }

@@ -79,7 +79,7 @@ func rareTag(db *gorm.DB, q ListQuery, seek bool) (bool, error) {
 	if q.Tag == "" {
 		return false, nil
 	}
-	depth := q.Page.Offset() + q.Page.PerPage + 1
+	depth := min(q.Page.Offset(), MaxSkip) + q.Page.PerPage + 1
 	if seek {
 		depth = q.Page.PerPage + 1
 	}
@@ -90,22 +90,31 @@ func rareTag(db *gorm.DB, q ListQuery, seek bool) (bool, error) {
 	return rare, err
 }
 
-// checkSkip refuses a page number deeper than the list lets one skip
-// (MaxSkip, MaxFilteredSkip); a page found by its cursor (seek) skips
-// nothing.
-func (l listPage) checkSkip(q ListQuery, seek bool) error {
-	if !l.deferred || seek {
-		return nil
-	}
+// beyondSkip answers a page number deeper than its list lets one skip
+// (MaxSkip, MaxFilteredSkip). In a list that ends before that depth it is
+// a page past the end like any other (the count, which stops there, links
+// the last page); in a longer one it is refused, naming the page. It is
+// nil, nil for the pages within.
+func (l listPage) beyondSkip(db *gorm.DB, q ListQuery, args map[string]any) (*IdeaPage, error) {
 	limit, what := MaxSkip, "the list"
 	if l.filtered {
 		limit, what = MaxFilteredSkip, "a filtered list"
 	}
-	if q.Page.Offset() <= limit {
-		return nil
+	if !l.deferred || q.Page.Offset() <= limit {
+		return nil, nil
 	}
-	return &ValidationError{Fields: map[string]string{"page": "Page " + strconv.Itoa(q.Page.Number) + " is deeper than " + what +
-		" can be opened by its number (past " + thousands(int64(limit)) + " ideas): follow its Next links from an earlier page."}}
+	var n int64
+	err := rawNamed(db, `SELECT count(*) FROM (SELECT 1 FROM idea_ranks r WHERE `+l.cond+` LIMIT `+strconv.Itoa(limit+1)+`) n`, args).
+		Scan(&n).Error
+	if err != nil {
+		return nil, err
+	}
+	if n > int64(limit) {
+		return nil, &ValidationError{Fields: map[string]string{"page": "Page " + strconv.Itoa(q.Page.Number) +
+			" is deeper than " + what + " can be opened by its number (past " + thousands(int64(limit)) +
+			" ideas): follow its Next links from an earlier page."}}
+	}
+	return &IdeaPage{Ideas: []Idea{}, Page: Page{Number: q.Page.Number, PerPage: q.Page.PerPage, Total: n}}, nil
 }
 
 // joinedPage is the page of any other list: searches (their scope may
