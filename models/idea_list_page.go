@@ -61,7 +61,9 @@ func deferredPage(q ListQuery, rare bool) listPage {
 	cond = strings.TrimPrefix(cond, " AND ")
 	switch {
 	case q.Tag != "" && rare:
-		cond += " AND r.id IN (SELECT t.idea_id FROM idea_tags t WHERE t.tag = @tag)"
+		// An array, not a semi-join: the planner would walk the tab and
+		// probe idea_tags for every entry it passes over.
+		cond += " AND r.id = ANY (ARRAY(SELECT t.idea_id FROM idea_tags t WHERE t.tag = @tag))"
 	case q.Tag != "":
 		cond += " AND r.tags @> CAST(@tags AS text[])"
 	}
@@ -70,22 +72,23 @@ func deferredPage(q ListQuery, rare bool) listPage {
 
 // rareTag reports whether q's tag has few enough ideas to read them all
 // rather than walk the tab to the page. Reading a tag's M ideas costs M
-// probes of idea_ranks (about five index entries' work each); walking to
-// row d of a tab of N ideas passes d·N/M entries. Both stay under
-// sqrt(d·N/5)·5 entries if the tag is rare below sqrt(d·N/5), d counting
-// the capped count's CountCap+1 rows too; idea_tags is counted no
-// further. N is the planner's estimate of idea_ranks' rows.
+// probes of idea_ranks (about ten walked index entries' CPU each, at 1M);
+// walking to row d of a tab of N ideas passes d·N/M entries. Both stay
+// under sqrt(10·d·N) entries' work if the tag is rare below
+// sqrt(d·N/10), d counting the capped count's CountCap+1 rows too;
+// idea_tags is counted no further. N is the planner's estimate of
+// idea_ranks' rows.
 func rareTag(db *gorm.DB, q ListQuery, seek bool) (bool, error) {
 	if q.Tag == "" {
 		return false, nil
 	}
-	depth := min(q.Page.Offset(), MaxSkip) + q.Page.PerPage + 1
+	depth := min(q.Page.Offset(), MaxFilteredSkip) + q.Page.PerPage + 1 // deeper is refused or past the end
 	if seek {
 		depth = q.Page.PerPage + 1
 	}
 	var rare bool
 	err := db.Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM idea_tags WHERE tag = ? LIMIT b.n + 1) t) <= b.n
-		FROM (SELECT sqrt(greatest(reltuples, 1) * ? / 5)::bigint AS n FROM pg_class WHERE oid = 'idea_ranks'::regclass) b`,
+		FROM (SELECT sqrt(greatest(reltuples, 1) * ? / 10)::bigint AS n FROM pg_class WHERE oid = 'idea_ranks'::regclass) b`,
 		strings.ToLower(q.Tag), max(depth, CountCap+1)).Scan(&rare).Error
 	return rare, err
 }
