@@ -69,6 +69,12 @@ CREATE INDEX idea_ranks_discussed_idx ON idea_ranks (comment_count DESC, id DESC
 CREATE INDEX idea_ranks_category_idx ON idea_ranks (category_id, score DESC, id DESC) WHERE listed;
 CREATE INDEX idea_ranks_status_idx ON idea_ranks (status, vote_count DESC, id DESC) WHERE listed;
 
+-- No list reads these any more. Without ideas_discussed_idx no index on
+-- ideas holds comment_count, so a comment's update of its idea is HOT
+-- too (it added entries to all eleven indexes of ideas, the GIN ones
+-- included).
+DROP INDEX ideas_new_idx, ideas_discussed_idx;
+
 -- No foreign key: its cascade would need a second index; the trigger
 -- deletes an idea's rows by this key.
 CREATE TABLE idea_tags (
@@ -85,6 +91,8 @@ ANALYZE idea_ranks, idea_tags;
 
 -- +goose Down
 SET LOCAL statement_timeout = 0;
+CREATE INDEX ideas_new_idx ON ideas (created_at DESC, id DESC) WHERE moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL;
+CREATE INDEX ideas_discussed_idx ON ideas (comment_count DESC, id DESC) WHERE moderation = 'visible' AND deleted_at IS NULL AND merged_into_id IS NULL;
 DROP TRIGGER idea_tags_updated ON ideas;
 DROP TRIGGER idea_tags_inserted ON ideas;
 DROP TABLE idea_tags;

@@ -221,3 +221,31 @@ func TestListRefusesPagesTooDeepToSkipTo(t *testing.T) {
 		}
 	}
 }
+
+// A vote and a comment rewrite their idea's row in place (HOT): no index
+// on ideas holds a column they change, now that every list tab orders
+// idea_ranks. The comment's update added entries to all of ideas' indexes
+// while ideas_discussed_idx held comment_count.
+func TestVotesAndCommentsUpdateTheirIdeaInPlace(t *testing.T) {
+	db := openDB(t)
+	ann, bob := newUser(t, db, "Ann"), newUser(t, db, "Bob")
+	idea := newIdea(t, db, ann, "Dark mode for the reporting dashboard")
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if _, err := models.Vote(ctx, tx, bob, idea.ID); err != nil {
+			return err
+		}
+		if _, err := models.CreateComment(ctx, tx, bob, idea.ID, models.CommentInput{Body: "Yes please"}); err != nil {
+			return err
+		}
+		var updated, hot int64
+		tx.Raw(`SELECT pg_stat_get_xact_tuples_updated('ideas'::regclass), pg_stat_get_xact_tuples_hot_updated('ideas'::regclass)`).
+			Row().Scan(&updated, &hot)
+		if updated < 2 || hot != updated {
+			t.Errorf("%d updates of ideas, %d of them HOT: want every one", updated, hot)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
