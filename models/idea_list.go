@@ -155,8 +155,8 @@ func ListIdeas(ctx context.Context, db *gorm.DB, viewer *User, q ListQuery) (*Id
 		if err != nil {
 			return nil, err
 		}
-		countFrom, page = "idea_ranks r", deferredPage(q, rare)
-		cond = page.cond
+		page = deferredPage(q, rare)
+		countFrom, cond = page.counted(), "true"
 	}
 	ideas := []Idea{}
 	if seek {
