@@ -128,8 +128,9 @@ func (g *generator) run(ctx context.Context) (*dataset, []string, error) {
 			if err != nil {
 				return 0, err
 			}
-			// idea_ranks is filled once at the end, not row by row.
-			return g.exec(ctx, `ALTER TABLE ideas DISABLE TRIGGER idea_ranks_inserted, DISABLE TRIGGER idea_ranks_updated`)
+			// idea_ranks and idea_tags are filled once at the end, not row by row.
+			return g.exec(ctx, `ALTER TABLE ideas DISABLE TRIGGER idea_ranks_inserted, DISABLE TRIGGER idea_ranks_updated,
+				DISABLE TRIGGER idea_tags_inserted, DISABLE TRIGGER idea_tags_updated`)
 		}},
 		{"categories and users", func() (int64, error) { return g.insertUsers(ctx) }},
 		{"phrases (Zipf vocabulary)", func() (int64, error) { return g.insertPhrases(ctx) }},
@@ -145,13 +146,18 @@ func (g *generator) run(ctx context.Context) (*dataset, []string, error) {
 			return g.exec(ctx, `VACUUM (FULL) ideas`)
 		}},
 		{"list ranks", func() (int64, error) {
-			n, err := g.exec(ctx, `INSERT INTO idea_ranks (id, vote_count, score, category_id, status, listed)
-				SELECT id, vote_count, score, category_id, status, cw_listed(moderation, deleted_at, merged_into_id)
+			// As cw_idea_ranks_put and cw_idea_tags_put would (migration 00040).
+			n, err := g.exec(ctx, `INSERT INTO idea_ranks (id, vote_count, score, category_id, status, listed, created_at, comment_count, tags)
+				SELECT id, vote_count, score, category_id, status, cw_listed(moderation, deleted_at, merged_into_id), created_at, comment_count, tags
 				FROM ideas`)
 			if err != nil {
 				return 0, err
 			}
-			_, err = g.exec(ctx, `ALTER TABLE ideas ENABLE TRIGGER idea_ranks_inserted, ENABLE TRIGGER idea_ranks_updated`)
+			if _, err := g.exec(ctx, `INSERT INTO idea_tags (tag, idea_id) SELECT DISTINCT t, i.id FROM ideas i, unnest(i.tags) t`); err != nil {
+				return 0, err
+			}
+			_, err = g.exec(ctx, `ALTER TABLE ideas ENABLE TRIGGER idea_ranks_inserted, ENABLE TRIGGER idea_ranks_updated,
+				ENABLE TRIGGER idea_tags_inserted, ENABLE TRIGGER idea_tags_updated`)
 			return n, err
 		}},
 		// Statistics first: validating foreign keys is one big join each.

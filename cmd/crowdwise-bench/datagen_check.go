@@ -24,13 +24,22 @@ func (g *generator) verify(ctx context.Context, threadIdea int64) error {
 		return fmt.Errorf("%d ideas have counters that do not match their rows", bad)
 	}
 	err = g.db.QueryRow(ctx, `SELECT count(*) FROM ideas i LEFT JOIN idea_ranks r ON r.id = i.id
-		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed) IS DISTINCT FROM
-			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id))`).Scan(&bad)
+		WHERE (r.vote_count, r.score, r.category_id, r.status, r.listed, r.created_at, r.comment_count, r.tags) IS DISTINCT FROM
+			(i.vote_count, i.score, i.category_id, i.status, cw_listed(i.moderation, i.deleted_at, i.merged_into_id),
+				i.created_at, i.comment_count, i.tags)`).Scan(&bad)
 	if err != nil {
 		return err
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d ideas disagree with their idea_ranks row", bad)
+	}
+	err = g.db.QueryRow(ctx, `SELECT count(*) FROM ((SELECT t, i.id FROM ideas i, unnest(i.tags) t EXCEPT SELECT tag, idea_id FROM idea_tags)
+		UNION ALL (SELECT tag, idea_id FROM idea_tags EXCEPT SELECT t, i.id FROM ideas i, unnest(i.tags) t)) x`).Scan(&bad)
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d tags disagree between ideas and idea_tags", bad)
 	}
 	if err := g.db.QueryRow(ctx, `SELECT count(*) FROM comments WHERE idea_id = $1`, threadIdea).Scan(&thread); err != nil {
 		return err
