@@ -70,6 +70,13 @@ func Roadmap(ctx context.Context, db *gorm.DB, viewer *User, category string) ([
 		if cols[i].Status == StatusShipped {
 			where = shippedIdeas + ` AND i.shipped_at > now() - CAST(@recent AS interval)` + byCategory
 			from, counted, countFrom, order = roadmapFrom, where, "ideas i", shippedOrder
+			if category != "" {
+				// The category is a sub-select, unknown when planned: in
+				// ideas_shipped_category_idx's own order the column and its
+				// count read that index, not any index the filters touch.
+				order = `i.category_id, ` + shippedOrder
+				counted = where + ` ORDER BY ` + order
+			}
 		} else {
 			// idea_ranks holds each idea's status, category and whether it
 			// is listed (cw_idea_ranks_put), so the filters are on r alone:
