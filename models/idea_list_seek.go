@@ -32,13 +32,20 @@ func cursorOf(sort string, i *Idea) string {
 	case "top":
 		v = strconv.Itoa(i.VoteCount)
 	case "new":
-		v = strconv.FormatInt(i.CreatedAt.UnixMicro(), 10)
+		return timeCursor(i.CreatedAt, i.ID)
 	case "discussed":
 		v = strconv.Itoa(i.CommentCount)
 	default:
 		return ""
 	}
 	return v + "_" + strconv.FormatInt(i.ID, 10)
+}
+
+// timeCursor is the cursor after the row with id ordered by time t (newest
+// first), as the new tab and the changelog write it and ParseCursor("new")
+// reads it.
+func timeCursor(t time.Time, id int64) string {
+	return strconv.FormatInt(t.UnixMicro(), 10) + "_" + strconv.FormatInt(id, 10)
 }
 
 // ParseCursor reads an ?after= value for tab sort; ok is false when it is

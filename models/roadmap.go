@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -155,7 +154,7 @@ func Changelog(ctx context.Context, db *gorm.DB, viewer *User, page Page, after 
 	if len(out) > page.PerPage {
 		p.Entries, p.Page.More = out[:page.PerPage], true
 		last := p.Entries[len(p.Entries)-1]
-		p.Next = strconv.FormatInt(last.ShippedAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
+		p.Next = timeCursor(last.ShippedAt, last.ID)
 	}
 	return p, countList(db, &p.Page, "ideas i", shippedIdeas, nil, len(p.Entries), seek)
 }
