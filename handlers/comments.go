@@ -43,7 +43,7 @@ func (h *Handler) createCommentForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(id)+"#comment-"+itoa(cm.ID))
+	return c.Redirect(http.StatusSeeOther, models.CommentURL("/ideas/"+itoa(id), cm.ID, ""))
 }
 
 // commentEditForm is the input of the comment edit form.
@@ -72,7 +72,7 @@ func (h *Handler) updateCommentForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(cm.IdeaID)+"#comment-"+itoa(cm.ID))
+	return c.Redirect(http.StatusSeeOther, models.CommentURL("/ideas/"+itoa(cm.IdeaID), cm.ID, ""))
 }
 
 func (h *Handler) deleteCommentForm(c echo.Context) error {
@@ -84,7 +84,7 @@ func (h *Handler) deleteCommentForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(ideaID)+"#comment-"+itoa(id))
+	return c.Redirect(http.StatusSeeOther, models.CommentURL("/ideas/"+itoa(ideaID), id, ""))
 }
 
 // apiComment is a comment in JSON, with its replies.
@@ -115,24 +115,39 @@ func toAPIComment(cm *models.Comment) *apiComment {
 	return out
 }
 
+// apiComments answers a page of the idea's discussion: ThreadPageSize
+// top-level comments with their replies, the next page at ?after=
+// (next_after), the one before at ?before= (prev_before); both "" when
+// there is no such page.
 func (h *Handler) apiComments(c echo.Context) error {
 	id, err := ideaID(c)
 	if err != nil {
+		return err
+	}
+	q := models.ThreadQuery{After: c.QueryParam("after"), Before: c.QueryParam("before")}
+	v := &models.ValidationError{}
+	for field, s := range map[string]string{"after": q.After, "before": q.Before} {
+		if !models.ValidThreadCursor(s) {
+			v.Add(field, field+" must be a cursor this list gave (next_after or prev_before).")
+		}
+	}
+	if err := v.Err(); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	if _, err := models.IdeaByID(ctx, h.db, currentUser(c), id); err != nil {
 		return err
 	}
-	thread, err := models.Thread(ctx, h.db, currentUser(c), id)
+	page, err := models.ThreadPageOf(ctx, h.db, currentUser(c), id, q)
 	if err != nil {
 		return err
 	}
-	out := make([]*apiComment, len(thread))
-	for i, cm := range thread {
+	out := make([]*apiComment, len(page.Roots))
+	for i, cm := range page.Roots {
 		out[i] = toAPIComment(cm)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"comments": out})
+	return c.JSON(http.StatusOK, map[string]any{"comments": out, "next_after": page.Later,
+		"prev_before": page.Earlier, "truncated": page.Truncated})
 }
 
 // commentJSON is the input of POST /api/v1/ideas/:id/comments and PATCH

@@ -55,7 +55,7 @@ func (h *Handler) confirmDeleteComment(c echo.Context) error {
 		Heading: "Delete your comment?",
 		Message: `Its text will be replaced by "This comment was deleted."; replies to it stay.`,
 		Action:  "/comments/" + itoa(id) + "/delete", Button: "Delete comment",
-		Cancel: "/ideas/" + itoa(cm.IdeaID) + "#comment-" + itoa(id),
+		Cancel: models.CommentURL("/ideas/"+itoa(cm.IdeaID), id, ""),
 	})
 }
 

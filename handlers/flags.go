@@ -49,7 +49,7 @@ func (h *Handler) flagForm(c echo.Context, kind string) error {
 	}
 	back := f.IdeaURL + "?notice=flagged"
 	if kind == models.TargetComment {
-		back += "#comment-" + itoa(id)
+		back = models.CommentURL(f.IdeaURL, id, "flagged")
 	}
 	return c.Redirect(http.StatusSeeOther, back)
 }
@@ -61,7 +61,7 @@ func (h *Handler) flaggedURL(c echo.Context, kind string, id int64) string {
 		return "/"
 	}
 	if kind == models.TargetComment {
-		return "/ideas/" + itoa(ideaID) + "?notice=flagged#comment-" + itoa(id)
+		return models.CommentURL("/ideas/"+itoa(ideaID), id, "flagged")
 	}
 	return "/ideas/" + itoa(ideaID) + "?notice=flagged"
 }

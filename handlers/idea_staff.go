@@ -47,11 +47,10 @@ func (h *Handler) restoreCommentForm(c echo.Context) error {
 
 // itemURL is the idea page at the item, with a notice.
 func itemURL(st *models.ItemState, notice string) string {
-	u := "/ideas/" + itoa(st.IdeaID) + "?notice=" + notice
 	if st.Type == models.TargetComment {
-		u += "#comment-" + itoa(st.ID)
+		return models.CommentURL("/ideas/"+itoa(st.IdeaID), st.ID, notice)
 	}
-	return u
+	return "/ideas/" + itoa(st.IdeaID) + "?notice=" + notice
 }
 
 func (h *Handler) hideForm(c echo.Context, kind string) error {
@@ -189,7 +188,7 @@ func (h *Handler) banCommentAuthorForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/ideas/"+itoa(ideaID)+"?notice=banned#comment-"+itoa(id))
+	return c.Redirect(http.StatusSeeOther, models.CommentURL("/ideas/"+itoa(ideaID), id, "banned"))
 }
 
 // votersView is what idea_voters.html receives.

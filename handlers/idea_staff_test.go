@@ -63,12 +63,12 @@ func TestModeratorHidesAndRestoresFromTheIdeaPage(t *testing.T) {
 	}
 
 	res, _ = app.form(t, mod, fmt.Sprintf("/comments/%d/hide", cm.ID), url.Values{"reason": {"Advertising"}})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=hidden#comment-%d", idea.ID, cm.ID) {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=hidden&comment=%d#comment-%d", idea.ID, cm.ID, cm.ID) {
 		t.Fatalf("hide form = %d → %q", res.StatusCode, loc)
 	}
 	// The short URL's redirect to the canonical one keeps the notice.
 	res, _ = do(t, mod, "GET", app.srv.URL+res.Header.Get("Location"), nil)
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusMovedPermanently || loc != fmt.Sprintf("/ideas/%d/%s?notice=hidden", idea.ID, idea.Slug) {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusMovedPermanently || loc != fmt.Sprintf("/ideas/%d/%s?notice=hidden&comment=%d", idea.ID, idea.Slug, cm.ID) {
 		t.Errorf("short URL = %d → %q", res.StatusCode, loc)
 	}
 	if _, body := do(t, mod, "GET", app.srv.URL+res.Header.Get("Location"), nil); !strings.Contains(body, "Hidden. The author sees the reason") {
@@ -93,7 +93,7 @@ func TestModeratorHidesAndRestoresFromTheIdeaPage(t *testing.T) {
 	}
 
 	res, _ = app.form(t, mod, fmt.Sprintf("/comments/%d/restore", cm.ID), url.Values{})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=restored#comment-%d", idea.ID, cm.ID) {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=restored&comment=%d#comment-%d", idea.ID, cm.ID, cm.ID) {
 		t.Fatalf("restore form = %d → %q", res.StatusCode, loc)
 	}
 	if page := app.ideaPage(t, ann, idea); heading(page) != "1 comment" || !strings.Contains(page, "cheap watches") {
@@ -299,7 +299,7 @@ func TestBanFromACommentsMenu(t *testing.T) {
 		t.Errorf("banning staff from a comment = %d", res.StatusCode)
 	}
 	res, _ = app.form(t, mod, path, url.Values{"reason": {"Spam"}, "permanent": {"true"}})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=banned#comment-%d", idea.ID, cm.ID) {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/ideas/%d?notice=banned&comment=%d#comment-%d", idea.ID, cm.ID, cm.ID) {
 		t.Fatalf("ban = %d → %q", res.StatusCode, loc)
 	}
 	// Signed out everywhere; after signing in again every write is refused.

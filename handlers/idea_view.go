@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,17 +15,22 @@ import (
 // ideaView is what idea.html receives.
 type ideaView struct {
 	Idea     *models.Idea
-	Thread   []*models.Comment
-	Rows     []commentRow // Thread as the page shows it
-	Flag     flagView     // the idea's flag form
+	Thread   *models.ThreadPage // the page of the discussion asked for
+	Rows     []commentRow       // Thread as the page shows it
+	Flag     flagView           // the idea's flag form
 	Similar  []models.SimilarIdea
 	History  []models.StatusChange
 	Merged   []models.Idea // staff: ideas merged into this one
 	CanEdit  bool
 	Statuses []string
-	// Comments counts the comments the viewer sees (not deleted), and
-	// NotPublic those among them members don't (hidden, pending, staff
-	// notes), so the heading matches the rows below it.
+
+	// EarlierURL and LaterURL page the discussion ("" when there is no
+	// such page).
+	EarlierURL, LaterURL string
+	// Comments counts the idea's comments (not deleted) the viewer sees on
+	// all pages, and NotPublic those among them members don't (hidden,
+	// pending, staff notes; up to models.CountCap), so the heading matches
+	// the rows below it.
 	Comments, NotPublic int
 	// Moderators: the categories for the edit form and the earliest end of
 	// a ban the date picker offers.
@@ -51,20 +58,25 @@ type ideaExtras struct {
 	PromoteFields map[string]string
 }
 
-// countThread counts the live comments of a thread, and those of them that
-// are not public.
-func countThread(thread []*models.Comment) (shown, notPublic int) {
-	for _, c := range thread {
-		if !c.Deleted() {
-			shown++
-			if c.Moderation != models.ModVisible || c.StaffOnly {
-				notPublic++
-			}
-		}
-		s, n := countThread(c.Replies)
-		shown, notPublic = shown+s, notPublic+n
+// ThreadCap is the most comments a page of the discussion shows.
+func (ideaView) ThreadCap() int { return models.ThreadPageCap }
+
+// threadQuery is which page of the discussion the idea page's query asks
+// for: ?after= and ?before= (the Later and Earlier links) or ?comment= (a
+// link to one comment). A value that is none of these is the first page.
+func threadQuery(c echo.Context) models.ThreadQuery {
+	q := models.ThreadQuery{After: c.QueryParam("after"), Before: c.QueryParam("before")}
+	q.Comment, _ = strconv.ParseInt(c.QueryParam("comment"), 10, 64)
+	return q
+}
+
+// threadPageURL is the idea page at the discussion's page after (or
+// before) cursor.
+func threadPageURL(idea *models.Idea, key, cursor string) string {
+	if cursor == "" {
+		return ""
 	}
-	return shown, notPublic
+	return idea.URL() + "?" + url.Values{key: {cursor}}.Encode() + "#comments"
 }
 
 // commentForm is the input of POST /ideas/:id/comments.
@@ -169,10 +181,14 @@ func (h *Handler) ideaPage(c echo.Context, idea *models.Idea, x ideaExtras, csrf
 	viewer := currentUser(c)
 	v := ideaView{Idea: idea, CanEdit: idea.EditableBy(viewer), ideaExtras: x}
 	var err error
-	if v.Thread, err = models.Thread(ctx, h.db, viewer, idea.ID); err != nil {
+	if v.Thread, err = models.ThreadPageOf(ctx, h.db, viewer, idea.ID, threadQuery(c)); err != nil {
 		return page{}, err
 	}
-	v.Comments, v.NotPublic = countThread(v.Thread)
+	v.EarlierURL, v.LaterURL = threadPageURL(idea, "before", v.Thread.Earlier), threadPageURL(idea, "after", v.Thread.Later)
+	if v.NotPublic, err = models.NotPublicComments(ctx, h.db, viewer, idea.ID); err != nil {
+		return page{}, err
+	}
+	v.Comments = idea.CommentCount + v.NotPublic
 	if v.History, err = models.StatusHistory(ctx, h.db, idea.ID); err != nil {
 		return page{}, err
 	}
@@ -213,7 +229,7 @@ func (h *Handler) ideaPage(c echo.Context, idea *models.Idea, x ideaExtras, csrf
 		t.SignedIn, t.UserID = true, viewer.ID
 	}
 	t.Open = !idea.CommentsLocked || t.Staff
-	v.Rows = commentRows(v.Thread, t, viewer)
+	v.Rows = commentRows(v.Thread.Roots, t, viewer)
 	v.Flag = newFlagView("idea", idea.ID, csrf, x.Fields)
 	p := h.page(c, idea.Title, v)
 	p.CSRF = csrf

@@ -78,7 +78,7 @@ func TestFlagFormsAndAPI(t *testing.T) {
 		t.Errorf("API comment flag = %d %s", res.StatusCode, body)
 	}
 	res, _ = app.form(t, bob, "/comments/"+itoa(cm.ID)+"/flag", url.Values{"reason": {"spam"}})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "?notice=flagged#comment-"+itoa(cm.ID)) {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "?notice=flagged&comment="+itoa(cm.ID)+"#comment-"+itoa(cm.ID)) {
 		t.Errorf("comment flag form = %d → %q", res.StatusCode, loc)
 	}
 	cases := []struct {

@@ -50,7 +50,7 @@ func (q QueueItem) Ref() string { return ItemRef{q.Type, q.ID}.String() }
 // URL is where the item is shown.
 func (q QueueItem) URL() string {
 	if q.Type == TargetComment {
-		return "/ideas/" + itoa(q.IdeaID) + "#comment-" + itoa(q.ID)
+		return CommentURL("/ideas/"+itoa(q.IdeaID), q.ID, "")
 	}
 	return "/ideas/" + itoa(q.ID)
 }

@@ -288,7 +288,7 @@ func TestRepliesAndCommentsNotifyTheRightPeople(t *testing.T) {
 	}
 	calRows := notificationsFor(t, e.db, cal)
 	if len(calRows) != 1 || calRows[0].Kind != models.KindReply || calRows[0].Title != `Ann replied to your comment on "Export ideas to CSV"` ||
-		calRows[0].Body != "On it." || calRows[0].URL != idea.URL()+"#comment-"+notifyItoa(reply.ID) {
+		calRows[0].Body != "On it." || calRows[0].URL != idea.URL()+"?comment="+notifyItoa(reply.ID)+"#comment-"+notifyItoa(reply.ID) {
 		t.Errorf("Cal: %+v", calRows)
 	}
 
@@ -301,7 +301,7 @@ func TestRepliesAndCommentsNotifyTheRightPeople(t *testing.T) {
 		t.Fatalf("recipients: %v", notifyKeys(inbox))
 	}
 	m := inbox["cal@example.com"][0]
-	if m.Subject() != `Ann replied to your comment on "Export ideas to CSV"` || !strings.Contains(m.Text, notifyBase+idea.URL()+"#comment-") {
+	if m.Subject() != `Ann replied to your comment on "Export ideas to CSV"` || !strings.Contains(m.Text, notifyBase+idea.URL()+"?comment=") {
 		t.Errorf("reply email: %q\n%s", m.Subject(), m.Text)
 	}
 }

@@ -159,7 +159,7 @@ func notifyComment(tx *gorm.DB, c *Comment, idea *Idea) error {
 	if err := tx.Raw(`SELECT body_text FROM comments WHERE id = ?`, c.ID).Scan(&text).Error; err != nil {
 		return err
 	}
-	url := idea.URL() + "#comment-" + itoa(c.ID)
+	url := CommentURL(idea.URL(), c.ID, "")
 	scope := ""
 	if c.StaffOnly {
 		scope = staffOnlySQL
@@ -257,7 +257,7 @@ func notifyHidden(tx *gorm.DB, targetType string, targetID, authorID int64, reas
 		}
 		n.commentID = ptr(targetID)
 		n.title = `Your comment on "` + idea.Title + `" was hidden by a moderator`
-		n.url = idea.URL() + "#comment-" + itoa(targetID)
+		n.url = CommentURL(idea.URL(), targetID, "")
 	default:
 		return fmt.Errorf("notifyHidden: unknown target type %q", targetType)
 	}

@@ -3,6 +3,16 @@
 // suggests existing ideas while the title is typed.
 "use strict";
 
+// A discussion shows a page of comments at a time, so an older link to one
+// comment (#comment-N, without ?comment=N) may name one on another page:
+// open the page that holds it.
+(function () {
+  var m = /^#comment-(\d+)$/.exec(window.location.hash);
+  if (!m || document.getElementById("comment-" + m[1]) || !document.getElementById("comments")) return;
+  if (new URLSearchParams(window.location.search).has("comment")) return;
+  window.location.replace(window.location.pathname + "?comment=" + m[1] + window.location.hash);
+})();
+
 (function () {
   function csrf(form) {
     var input = form.querySelector('input[name="_csrf"]');
