@@ -58,20 +58,19 @@ func indexed(st statement) statement {
 // rowsRead is how many rows the plan's nodes on relation produced or
 // filtered away, over all their loops.
 func rowsRead(plan planNode, relation string) float64 {
-	var n float64
-	plan.walk(func(p planNode) {
-		if p.Relation == relation {
-			n += (p.ActualRows + p.RemovedByFilter) * max(p.ActualLoops, 1)
-		}
-	})
-	return n
+	return readBy(plan, func(p planNode) bool { return p.Relation == relation })
 }
 
 // entriesRead is how many entries the plan read from index, over all loops.
 func entriesRead(plan planNode, index string) float64 {
+	return readBy(plan, func(p planNode) bool { return p.IndexName == index })
+}
+
+// readBy sums what the nodes match picks produced or filtered away.
+func readBy(plan planNode, match func(planNode) bool) float64 {
 	var n float64
 	plan.walk(func(p planNode) {
-		if p.IndexName == index {
+		if match(p) {
 			n += (p.ActualRows + p.RemovedByFilter) * max(p.ActualLoops, 1)
 		}
 	})
