@@ -43,12 +43,13 @@ type voteSlot struct {
 // have it: anonymous visitors, and members whose list is everyone's list
 // (no CRM filters and tabs, no search text, whose scope includes the
 // viewer's own unlisted ideas). ok is false when c must render its own.
+// The body still carries the cache's nonce where the token goes: it is
+// sent with anonPages.send.
 func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, err error) {
 	viewer := currentUser(c)
 	if viewer != nil && (models.SeesCRM(viewer) || strings.TrimSpace(c.QueryParam("q")) != "") {
 		return nil, 0, false, nil
 	}
-	token := csrfToken(c)
 	sp, ok, err := h.anonPages.page(c.Request().URL.RequestURI(), func(nonce string) (*sharedPage, error) {
 		return h.renderSharedHome(c, nonce)
 	})
@@ -59,7 +60,7 @@ func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, 
 		return nil, 0, true, err
 	}
 	if viewer == nil {
-		return h.anonPages.withToken(sp.body, token), sp.status, true, nil
+		return sp.body, sp.status, true, nil
 	}
 	if !sp.members || sp.status != http.StatusOK {
 		return nil, 0, false, nil
@@ -68,7 +69,7 @@ func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, 
 	if err != nil {
 		return nil, 0, true, err
 	}
-	return h.anonPages.withToken(body, token), http.StatusOK, true, nil
+	return body, http.StatusOK, true, nil
 }
 
 // renderSharedHome renders the home page as an anonymous visitor sees it,

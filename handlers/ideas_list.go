@@ -59,7 +59,7 @@ func (h *Handler) home(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			return sendPage(c, status, body)
+			return h.anonPages.send(c, status, body, csrfToken(c))
 		}
 	}
 	body, status, err := h.homePage(c, currentUser(c), csrfToken(c))

@@ -42,7 +42,7 @@ func (h *Handler) search(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			return sendPage(c, sp.status, h.hitPages.withToken(sp.body, csrfToken(c)))
+			return h.hitPages.send(c, sp.status, sp.body, csrfToken(c))
 		}
 	}
 	status, p, err := h.searchPage(c, csrfToken(c))
