@@ -197,7 +197,9 @@ func TestCSVImportAPI(t *testing.T) {
 		t.Errorf("failed = %+v", s)
 	}
 	res, body = post("/api/v1/accounts/import?import_valid=true", csvWithErrors)
-	json.Unmarshal([]byte(body), &created)
+	if res.StatusCode != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
+		t.Fatalf("import valid rows = %d %s", res.StatusCode, body)
+	}
 	app.runJobs(t)
 	if s := get(created.SyncID); s.State != "done" || s.Created != 1 || s.Skipped != 2 || s.Done != 3 {
 		t.Errorf("valid rows = %+v", s)
