@@ -43,9 +43,9 @@ type voteSlot struct {
 // have it: anonymous visitors, and members whose list is everyone's list
 // (no CRM filters and tabs, no search text, whose scope includes the
 // viewer's own unlisted ideas). ok is false when c must render its own.
-// The body still carries the cache's nonce where the token goes: it is
-// sent with anonPages.send.
-func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, err error) {
+// The body comes in parts that still carry the cache's nonce where the
+// token goes: they are sent with anonPages.send.
+func (h *Handler) sharedHome(c echo.Context) (parts [][]byte, status int, ok bool, err error) {
 	viewer := currentUser(c)
 	if viewer != nil && (models.SeesCRM(viewer) || strings.TrimSpace(c.QueryParam("q")) != "") {
 		return nil, 0, false, nil
@@ -60,16 +60,16 @@ func (h *Handler) sharedHome(c echo.Context) (body []byte, status int, ok bool, 
 		return nil, 0, true, err
 	}
 	if viewer == nil {
-		return sp.body, sp.status, true, nil
+		return [][]byte{sp.body}, sp.status, true, nil
 	}
 	if !sp.members || sp.status != http.StatusOK {
 		return nil, 0, false, nil
 	}
-	body, err = h.memberCopy(c, viewer, sp)
+	parts, err = h.memberCopy(c, viewer, sp)
 	if err != nil {
 		return nil, 0, true, err
 	}
-	return body, http.StatusOK, true, nil
+	return parts, http.StatusOK, true, nil
 }
 
 // renderSharedHome renders the home page as an anonymous visitor sees it,
@@ -131,10 +131,11 @@ func (h *Handler) renderSharedHome(c echo.Context, nonce string) (*sharedPage, e
 	return sp, nil
 }
 
-// memberCopy is the shared page as viewer sees it: their header and their
-// vote marks, from one query for the ideas on the page. It still carries
-// the nonce where the CSRF token goes.
-func (h *Handler) memberCopy(c echo.Context, viewer *models.User, sp *sharedPage) ([]byte, error) {
+// memberCopy is the shared page as viewer sees it, as the parts of its
+// body in order: their header and their vote marks (from one query for the
+// ideas on the page) between slices of the shared body, which is not
+// copied. It still carries the nonce where the CSRF token goes.
+func (h *Handler) memberCopy(c echo.Context, viewer *models.User, sp *sharedPage) ([][]byte, error) {
 	ctx := c.Request().Context()
 	ids := make([]int64, len(sp.rows))
 	for i, r := range sp.rows {
@@ -147,22 +148,19 @@ func (h *Handler) memberCopy(c echo.Context, viewer *models.User, sp *sharedPage
 	p := h.pageFor(c, viewer, "Ideas", nil)
 	p.CSRF = string(h.anonPages.nonce)
 	p.Path = c.Request().URL.Path
-	var out bytes.Buffer
-	out.Grow(len(sp.body) + 2048)
-	out.Write(sp.body[:sp.header.start])
-	if err := h.views.pages["home"].ExecuteTemplate(&out, "header", p); err != nil {
+	var header bytes.Buffer
+	if err := h.views.pages["home"].ExecuteTemplate(&header, "header", p); err != nil {
 		return nil, err
 	}
+	parts := [][]byte{sp.body[:sp.header.start], header.Bytes()}
 	pos := sp.header.end
 	for _, r := range sp.rows {
 		if voted[r.idea] {
-			out.Write(sp.body[pos:r.at.start])
-			out.Write(r.voted)
+			parts = append(parts, sp.body[pos:r.at.start], r.voted)
 			pos = r.at.end
 		}
 	}
-	out.Write(sp.body[pos:])
-	return out.Bytes(), nil
+	return append(parts, sp.body[pos:]), nil
 }
 
 func commonPrefix(a, b []byte) int {

@@ -122,7 +122,7 @@ func (h *Handler) showIdea(c echo.Context) error {
 			if err != nil || redirected {
 				return err
 			}
-			return h.ideaPages.send(c, sp.status, sp.body, csrfToken(c))
+			return h.ideaPages.send(c, sp.status, csrfToken(c), sp.body)
 		}
 	}
 	idea, err := h.canonicalIdea(c)

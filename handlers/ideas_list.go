@@ -55,11 +55,11 @@ func (h *Handler) home(c echo.Context) error {
 	if c.Request().Method == http.MethodGet {
 		// Visitors and most members share a page rendered at most a second
 		// ago (see pageCache and home_shared.go).
-		if body, status, ok, err := h.sharedHome(c); ok || err != nil {
+		if parts, status, ok, err := h.sharedHome(c); ok || err != nil {
 			if err != nil {
 				return err
 			}
-			return h.anonPages.send(c, status, body, csrfToken(c))
+			return h.anonPages.send(c, status, csrfToken(c), parts...)
 		}
 	}
 	body, status, err := h.homePage(c, currentUser(c), csrfToken(c))

@@ -115,30 +115,35 @@ func (pc *pageCache) page(key string, render func(nonce string) (*sharedPage, er
 	return sp, true, nil
 }
 
-// send answers c with a shared page's body, writing the visitor's CSRF
-// token in place of each nonce as the body goes out instead of copying the
-// page per request: a home page is about 28 KB of HTML, and at 9,000
-// requests a second those copies (250 MB/s) kept the garbage collector busy.
-func (pc *pageCache) send(c echo.Context, status int, body []byte, token string) error {
+// send answers c with a shared page, the parts of its body in order,
+// writing the visitor's CSRF token in place of each nonce as the body goes
+// out instead of copying the page per request: a home page is about 28 KB
+// of HTML, and at 9,000 requests a second those copies (250 MB/s) kept the
+// garbage collector busy. A nonce never straddles two parts.
+func (pc *pageCache) send(c echo.Context, status int, token string, parts ...[]byte) error {
 	res := c.Response()
 	res.Header().Set("Cache-Control", "no-store")
 	res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	res.WriteHeader(status)
-	for {
-		i := bytes.Index(body, pc.nonce)
-		if i < 0 {
-			break
+	for _, body := range parts {
+		for {
+			i := bytes.Index(body, pc.nonce)
+			if i < 0 {
+				break
+			}
+			if _, err := res.Write(body[:i]); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(res, token); err != nil {
+				return err
+			}
+			body = body[i+len(pc.nonce):]
 		}
-		if _, err := res.Write(body[:i]); err != nil {
+		if _, err := res.Write(body); err != nil {
 			return err
 		}
-		if _, err := io.WriteString(res, token); err != nil {
-			return err
-		}
-		body = body[i+len(pc.nonce):]
 	}
-	_, err := res.Write(body)
-	return err
+	return nil
 }
 
 // forgetOnWrite drops every cached page when an unsafe request ends, so

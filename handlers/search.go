@@ -42,7 +42,7 @@ func (h *Handler) search(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			return h.hitPages.send(c, sp.status, sp.body, csrfToken(c))
+			return h.hitPages.send(c, sp.status, csrfToken(c), sp.body)
 		}
 	}
 	status, p, err := h.searchPage(c, csrfToken(c))
