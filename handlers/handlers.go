@@ -53,6 +53,10 @@ type Options struct {
 	// AnonymousPageTTL is how long anonymous visitors may share a rendered
 	// list page (pageCache): 0 is one second, negative turns sharing off.
 	AnonymousPageTTL time.Duration
+	// SimilarWait is how long an idea page waits for its similar ideas when
+	// they are not cached (the search goes on in the background): 0 is
+	// 100 ms, negative waits for them.
+	SimilarWait time.Duration
 }
 
 // Handler owns the router and everything handlers need.
@@ -89,6 +93,9 @@ func New(opts Options, db *gorm.DB, logger *slog.Logger) (*Handler, error) {
 	}
 	for i := range opts.Providers {
 		opts.Providers[i].Label = opts.Providers[i].label()
+	}
+	if opts.SimilarWait == 0 {
+		opts.SimilarWait = 100 * time.Millisecond
 	}
 	h := &Handler{opts: opts, db: db, log: logger}
 	h.providers = newProviderSet(opts.Providers, opts.BaseURL.String())

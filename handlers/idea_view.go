@@ -14,15 +14,18 @@ import (
 
 // ideaView is what idea.html receives.
 type ideaView struct {
-	Idea     *models.Idea
-	Thread   *models.ThreadPage // the page of the discussion asked for
-	Rows     []commentRow       // Thread as the page shows it
-	Flag     flagView           // the idea's flag form
-	Similar  []models.SimilarIdea
-	History  []models.StatusChange
-	Merged   []models.Idea // staff: ideas merged into this one
-	CanEdit  bool
-	Statuses []string
+	Idea    *models.Idea
+	Thread  *models.ThreadPage // the page of the discussion asked for
+	Rows    []commentRow       // Thread as the page shows it
+	Flag    flagView           // the idea's flag form
+	Similar []models.SimilarIdea
+	// SimilarPending: the similar ideas were not ready in time (see
+	// similarCache.get); a later view shows them.
+	SimilarPending bool
+	History        []models.StatusChange
+	Merged         []models.Idea // staff: ideas merged into this one
+	CanEdit        bool
+	Statuses       []string
 
 	// EarlierURL and LaterURL page the discussion ("" when there is no
 	// such page).
@@ -217,9 +220,11 @@ func (h *Handler) ideaPage(c echo.Context, idea *models.Idea, x ideaExtras, csrf
 			return page{}, err
 		}
 	}
-	if v.Similar, err = h.similar.get(ctx, h.db, idea); err != nil {
+	var ready bool
+	if v.Similar, ready, err = h.similar.get(ctx, h.db, idea, h.opts.SimilarWait); err != nil {
 		return page{}, err
 	}
+	v.SimilarPending = !ready
 	if v.Status.Status == "" {
 		v.Status.Status = idea.Status
 	}

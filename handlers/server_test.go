@@ -86,6 +86,9 @@ func testOptions() Options {
 		// Tests change rows behind the app's back; the tests of the shared
 		// anonymous page turn it on.
 		AnonymousPageTTL: -1,
+		// Small tests' searches are fast, but a loaded machine must not
+		// make a page show its similar ideas as pending.
+		SimilarWait: -1,
 	}
 }
 

@@ -26,26 +26,71 @@ type similarCache struct {
 	// search finds the similar titles (models.SimilarTitles).
 	search func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error)
 	suggestionStore
+	// slots bounds the searches an idea page leaves running in the
+	// background (see within).
+	slots chan struct{}
 }
+
+// similarBackground is how many searches idea pages may leave running at
+// once: a crawler walking the long tail of a big community must not pile
+// up searches of up to a second each.
+const similarBackground = 2
 
 func newSimilarCache(ttl time.Duration, max int) *similarCache {
 	search := func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error) {
 		return models.SimilarTitles(ctx, db, nil, title, limit)
 	}
-	return &similarCache{search: search, suggestionStore: newSuggestionStore(ttl, max)}
+	return &similarCache{search: search, suggestionStore: newSuggestionStore(ttl, max), slots: make(chan struct{}, similarBackground)}
 }
 
-// get returns up to 5 ideas similar to idea, other than idea itself. The
-// key holds the title, so a renamed idea is searched afresh.
-func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea) ([]models.SimilarIdea, error) {
-	return s.around(ctx, db, idea, 5)
+// get returns up to 5 ideas similar to idea, other than idea itself,
+// waiting at most wait for a search that is not cached (wait < 0: as long
+// as it takes). ok is false when the list is not ready: the search then
+// goes on in the background (at most similarBackground at once; none is
+// started while all are busy) and fills the cache for a later view. At a
+// million ideas the search of a title no one asked for takes 0.2–1 s,
+// which every first view of an idea page waited for.
+func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea, wait time.Duration) (ideas []models.SimilarIdea, ok bool, err error) {
+	const n = 5
+	if _, hit := s.lookup(similarKey(idea, n)); hit || wait < 0 {
+		ideas, err := s.around(ctx, db, idea, n)
+		return ideas, err == nil, err
+	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		return nil, false, nil
+	}
+	type result struct {
+		ideas []models.SimilarIdea
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-s.slots }()
+		ideas, err := s.around(context.WithoutCancel(ctx), db, idea, n)
+		done <- result{ideas, err}
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.ideas, r.err == nil, r.err
+	case <-timer.C:
+		return nil, false, nil
+	}
+}
+
+// similarKey is the cache key of idea's n similar ideas: it holds the
+// title, so a renamed idea is searched afresh.
+func similarKey(idea *models.Idea, n int) string {
+	return strconv.FormatInt(idea.ID, 10) + "\x00" + strconv.Itoa(n) + "\x00" + idea.Title
 }
 
 // around returns up to n ideas similar to idea, other than idea itself
 // (the idea page shows 5, the merge picker 10).
 func (s *similarCache) around(ctx context.Context, db *gorm.DB, idea *models.Idea, n int) ([]models.SimilarIdea, error) {
-	key := strconv.FormatInt(idea.ID, 10) + "\x00" + strconv.Itoa(n) + "\x00" + idea.Title
-	ideas, cached, err := s.suggestions(ctx, key, func(ctx context.Context) ([]models.SimilarIdea, error) {
+	ideas, cached, err := s.suggestions(ctx, similarKey(idea, n), func(ctx context.Context) ([]models.SimilarIdea, error) {
 		all, err := s.search(ctx, db, idea.Title, n+1)
 		if err != nil {
 			return nil, err
