@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -27,7 +28,7 @@ type similarCache struct {
 	search func(ctx context.Context, db *gorm.DB, title string, limit int) ([]models.SimilarIdea, error)
 	suggestionStore
 	// slots bounds the searches an idea page leaves running in the
-	// background (see within).
+	// background (see get).
 	slots chan struct{}
 }
 
@@ -45,52 +46,30 @@ func newSimilarCache(ttl time.Duration, max int) *similarCache {
 
 // get returns up to 5 ideas similar to idea, other than idea itself,
 // waiting at most wait for a search that is not cached (wait < 0: as long
-// as it takes). ok is false when the list is not ready: the search then
+// as it takes). ready is false when the list is not ready: the search then
 // goes on in the background (at most similarBackground at once; none is
 // started while all are busy) and fills the cache for a later view. At a
 // million ideas the search of a title no one asked for takes 0.2–1 s,
 // which every first view of an idea page waited for.
-func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea, wait time.Duration) (ideas []models.SimilarIdea, ok bool, err error) {
-	const n = 5
-	if _, hit := s.lookup(similarKey(idea, n)); hit || wait < 0 {
-		ideas, err := s.around(ctx, db, idea, n)
-		return ideas, err == nil, err
-	}
-	select {
-	case s.slots <- struct{}{}:
-	default:
-		return nil, false, nil
-	}
-	type result struct {
-		ideas []models.SimilarIdea
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() { <-s.slots }()
-		ideas, err := s.around(context.WithoutCancel(ctx), db, idea, n)
-		done <- result{ideas, err}
-	}()
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.ideas, r.err == nil, r.err
-	case <-timer.C:
-		return nil, false, nil
-	}
-}
-
-// similarKey is the cache key of idea's n similar ideas: it holds the
-// title, so a renamed idea is searched afresh.
-func similarKey(idea *models.Idea, n int) string {
-	return strconv.FormatInt(idea.ID, 10) + "\x00" + strconv.Itoa(n) + "\x00" + idea.Title
+func (s *similarCache) get(ctx context.Context, db *gorm.DB, idea *models.Idea, wait time.Duration) (ideas []models.SimilarIdea, ready bool, err error) {
+	return s.within(ctx, db, idea, 5, wait)
 }
 
 // around returns up to n ideas similar to idea, other than idea itself
-// (the idea page shows 5, the merge picker 10).
+// (the idea page shows 5, the merge picker 10), waiting for the search.
 func (s *similarCache) around(ctx context.Context, db *gorm.DB, idea *models.Idea, n int) ([]models.SimilarIdea, error) {
-	ideas, cached, err := s.suggestions(ctx, similarKey(idea, n), func(ctx context.Context) ([]models.SimilarIdea, error) {
+	ideas, _, err := s.within(ctx, db, idea, n, -1)
+	return ideas, err
+}
+
+// within is around waiting at most wait (wait < 0: as long as it takes);
+// only a search nobody waits for takes one of the background slots.
+func (s *similarCache) within(ctx context.Context, db *gorm.DB, idea *models.Idea, n int, wait time.Duration) ([]models.SimilarIdea, bool, error) {
+	slots := s.slots
+	if wait < 0 {
+		slots = nil
+	}
+	ideas, cached, ready, err := s.suggestionsWithin(ctx, similarKey(idea, n), wait, slots, func(ctx context.Context) ([]models.SimilarIdea, error) {
 		all, err := s.search(ctx, db, idea.Title, n+1)
 		if err != nil {
 			return nil, err
@@ -103,10 +82,17 @@ func (s *similarCache) around(ctx context.Context, db *gorm.DB, idea *models.Ide
 		}
 		return out, nil
 	})
-	if err != nil || !cached {
-		return ideas, err // just searched: visible now
+	if err != nil || !ready || !cached {
+		return ideas, ready, err // just searched: visible now
 	}
-	return stillVisible(ctx, db, ideas)
+	ideas, err = stillVisible(ctx, db, ideas)
+	return ideas, err == nil, err
+}
+
+// similarKey is the cache key of idea's n similar ideas: it holds the
+// title, so a renamed idea is searched afresh.
+func similarKey(idea *models.Idea, n int) string {
+	return strconv.FormatInt(idea.ID, 10) + "\x00" + strconv.Itoa(n) + "\x00" + idea.Title
 }
 
 // suggestionStore is what both suggestion caches share: answers kept for
@@ -132,15 +118,39 @@ func newSuggestionStore(ttl time.Duration, max int) suggestionStore {
 // suggestions returns the answer for key and whether it came from the
 // cache; one not cached is computed and stored.
 func (s *suggestionStore) suggestions(ctx context.Context, key string, compute func(context.Context) ([]models.SimilarIdea, error)) (ideas []models.SimilarIdea, cached bool, err error) {
+	ideas, cached, _, err = s.suggestionsWithin(ctx, key, -1, nil, compute)
+	return ideas, cached, err
+}
+
+// errSuggestionsBusy: every background slot was taken, so no computation
+// was started.
+var errSuggestionsBusy = errors.New("every background search is busy")
+
+// suggestionsWithin is suggestions waiting at most wait for a computation
+// (wait < 0: as long as it takes); ready is false when no answer came in
+// time. Everyone asking for a key that is not cached shares one
+// computation, which goes on after they stop waiting and stores its
+// answer; with slots it first takes one of them, and is not started at
+// all when they are all taken.
+func (s *suggestionStore) suggestionsWithin(ctx context.Context, key string, wait time.Duration, slots chan struct{},
+	compute func(context.Context) ([]models.SimilarIdea, error)) (ideas []models.SimilarIdea, cached, ready bool, err error) {
 	if ideas, ok := s.lookup(key); ok {
-		return ideas, true, nil
+		return ideas, true, true, nil
 	}
-	// The answer serves every waiter: one leaving early must not cancel it.
-	v, err, _ := s.group.Do(key, func() (any, error) {
+	answer := s.group.DoChan(key, func() (any, error) {
 		// A computation that finished just before this one began has the answer.
 		if ideas, ok := s.lookup(key); ok {
 			return ideas, nil
 		}
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			default:
+				return nil, errSuggestionsBusy
+			}
+		}
+		// The answer serves every waiter: one leaving early must not cancel it.
 		ideas, err := compute(context.WithoutCancel(ctx))
 		if err != nil {
 			return nil, err
@@ -148,10 +158,24 @@ func (s *suggestionStore) suggestions(ctx context.Context, key string, compute f
 		s.store(key, ideas)
 		return ideas, nil
 	})
-	if err != nil {
-		return nil, false, err
+	var timeout <-chan time.Time
+	if wait >= 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		timeout = timer.C
 	}
-	return v.([]models.SimilarIdea), false, nil
+	select {
+	case r := <-answer:
+		switch {
+		case errors.Is(r.Err, errSuggestionsBusy):
+			return nil, false, false, nil
+		case r.Err != nil:
+			return nil, false, false, r.Err
+		}
+		return r.Val.([]models.SimilarIdea), false, true, nil
+	case <-timeout:
+		return nil, false, false, nil
+	}
 }
 
 // lookup returns the answer for key if it has not expired.
