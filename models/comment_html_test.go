@@ -37,7 +37,7 @@ func TestCommentHTMLIsRenderedOnWrite(t *testing.T) {
 	if got, want := stored(c.ID), models.RenderMarkdown(edit); got != want || !strings.Contains(got, "<em>edited</em>") {
 		t.Errorf("stored after edit = %q, want %q", got, want)
 	}
-	thread, err := models.Thread(ctx, db, nil, idea.ID)
+	thread, err := firstThreadPage(t, db, nil, idea.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

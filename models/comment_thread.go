@@ -11,7 +11,7 @@ import (
 )
 
 // threadColumns are a comment's columns as a thread shows them, without
-// joins: Thread reads authors in a second statement by primary key, and the
+// joins: ThreadPageOf reads authors in a second statement by primary key, and the
 // title of the idea a merged comment came from (rare) by primary key per
 // such comment. Joined in one statement, the planner hashed the whole users
 // table for a 200-comment thread (20,000 rows at 100k ideas, 10 ms of
@@ -63,15 +63,6 @@ type ThreadPage struct {
 func ValidThreadCursor(s string) bool {
 	_, ok := ParseCursor("new", s)
 	return s == "" || ok
-}
-
-// Thread loads the first page of an idea's discussion (see ThreadPageOf).
-func Thread(ctx context.Context, db *gorm.DB, viewer *User, ideaID int64) ([]*Comment, error) {
-	p, err := ThreadPageOf(ctx, db, viewer, ideaID, ThreadQuery{})
-	if err != nil {
-		return nil, err
-	}
-	return p.Roots, nil
 }
 
 // ThreadPageOf loads the page q asks for of an idea's discussion: the
@@ -215,22 +206,19 @@ func threadRoots(db *gorm.DB, ideaID int64, q ThreadQuery) ([]threadRoot, *Threa
 		return nil, out, nil
 	}
 	first, last := roots[0], roots[len(roots)-1]
-	// The side the page came from has more rows when the extra one was
-	// there; the other side is asked (one index probe), except on the first
-	// page, which has nothing before it.
+	// The side the page was read towards has more when the extra row came;
+	// the other side is asked (one index probe), except on the first page,
+	// which has nothing before it.
 	earlier, later := false, more
-	if desc {
-		earlier, later = more, true
+	switch {
+	case desc:
+		earlier = more
+		later, err = rootExists(db, ideaID, ">", last)
+	case cond != "":
+		earlier, err = rootExists(db, ideaID, "<", first)
 	}
-	if cond != "" && !desc {
-		if earlier, err = rootExists(db, ideaID, "<", first); err != nil {
-			return nil, nil, err
-		}
-	}
-	if desc {
-		if later, err = rootExists(db, ideaID, ">", last); err != nil {
-			return nil, nil, err
-		}
+	if err != nil {
+		return nil, nil, err
 	}
 	if earlier {
 		out.Earlier = timeCursor(first.CreatedAt, first.ID)

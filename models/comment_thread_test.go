@@ -3,10 +3,12 @@ package models_test
 import (
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/crowdwise/crowdwise/models"
 )
 
-// Thread reads its authors in a statement of their own: every comment gets
+// A page of a thread reads its authors in a statement of their own: every comment gets
 // its author's name and role now, an author who appears twice is named
 // twice, and an erased account reads "deleted user" without a Team badge.
 func TestThreadNamesEveryAuthor(t *testing.T) {
@@ -27,7 +29,7 @@ func TestThreadNamesEveryAuthor(t *testing.T) {
 	if err := db.Exec(`UPDATE users SET deleted_at = now() WHERE id = ?`, gone.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	thread, err := models.Thread(ctx, db, nil, idea.ID)
+	thread, err := firstThreadPage(t, db, nil, idea.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,4 +53,15 @@ func TestThreadNamesEveryAuthor(t *testing.T) {
 	if len(thread[0].Replies) != 1 || thread[0].Replies[0].ID != reply.ID || thread[0].Replies[0].AuthorName != "Bob" {
 		t.Errorf("reply = %+v", thread[0].Replies)
 	}
+}
+
+// firstThreadPage is the top-level comments of the first page of an idea's
+// discussion, with their replies, as viewer sees them.
+func firstThreadPage(t *testing.T, db *gorm.DB, viewer *models.User, ideaID int64) ([]*models.Comment, error) {
+	t.Helper()
+	p, err := models.ThreadPageOf(ctx, db, viewer, ideaID, models.ThreadQuery{})
+	if err != nil {
+		return nil, err
+	}
+	return p.Roots, nil
 }

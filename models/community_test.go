@@ -305,7 +305,7 @@ func TestThreadedComments(t *testing.T) {
 	if _, err := models.DeleteComment(ctx, db, bob, root.ID); err != nil {
 		t.Fatal(err)
 	}
-	thread, err := models.Thread(ctx, db, nil, idea.ID)
+	thread, err := firstThreadPage(t, db, nil, idea.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

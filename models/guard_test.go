@@ -94,7 +94,7 @@ func TestBanBlocksWritesAndExpires(t *testing.T) {
 	if _, err := models.IdeaByID(ctx, db, bob, idea.ID); err != nil {
 		t.Errorf("read while banned: %v", err)
 	}
-	if _, err := models.Thread(ctx, db, bob, idea.ID); err != nil {
+	if _, err := firstThreadPage(t, db, bob, idea.ID); err != nil {
 		t.Errorf("thread while banned: %v", err)
 	}
 

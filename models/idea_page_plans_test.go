@@ -55,7 +55,7 @@ func TestIdeaPageQueriesReadOnlyTheirRows(t *testing.T) {
 		if _, err := models.IdeaByID(ctx, db, viewer, idea.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := models.Thread(ctx, db, viewer, idea.ID); err != nil {
+		if _, err := firstThreadPage(t, db, viewer, idea.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := models.StatusHistory(ctx, db, idea.ID); err != nil {

@@ -235,7 +235,7 @@ func TestTeamBadgeFollowsTheAuthorsRoleNow(t *testing.T) {
 	newComment(t, db, ann, idea.ID, "member comment")
 	newComment(t, db, pat, idea.ID, "team comment")
 	team := func() map[string]bool {
-		thread, err := models.Thread(ctx, db, ann, idea.ID)
+		thread, err := firstThreadPage(t, db, ann, idea.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -142,7 +142,7 @@ func TestMergeMovesVotesOncePerMemberAndUnmergeRestoresExactly(t *testing.T) {
 	if src.Status != "merged" || src.MergedIntoID == nil || *src.MergedIntoID != b.ID || src.VoteCount != 0 {
 		t.Errorf("source after merge: %+v", src)
 	}
-	thread, _ := models.Thread(ctx, db, nil, b.ID)
+	thread, _ := firstThreadPage(t, db, nil, b.ID)
 	if len(thread) != 1 || thread[0].OriginTitle == nil || *thread[0].OriginTitle != a.Title || len(thread[0].Replies) != 1 {
 		t.Errorf("moved thread: %+v", thread)
 	}

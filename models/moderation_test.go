@@ -276,7 +276,7 @@ func TestHiddenContentDisappears(t *testing.T) {
 		t.Errorf("comment_count = %d after hiding one of two", got.CommentCount)
 	}
 	count := func(viewer *models.User) int {
-		thread, err := models.Thread(ctx, db, viewer, host.ID)
+		thread, err := firstThreadPage(t, db, viewer, host.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
