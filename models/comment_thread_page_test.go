@@ -1,7 +1,6 @@
 package models_test
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -214,15 +213,8 @@ func TestThreadPageCostsAPageNotTheDiscussion(t *testing.T) {
 			case strings.Contains(st.sql, "WITH RECURSIVE"):
 				explainWithoutSeqScans(t, base, st, false, "comments_parent_idx")
 			}
-			var out string
-			if err := base.Raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ` + st.sql).Row().Scan(&out); err != nil {
-				t.Fatal(err)
-			}
-			var plans []struct{ Plan planNode }
-			if err := json.Unmarshal([]byte(out), &plans); err != nil {
-				t.Fatal(err)
-			}
-			total += plans[0].Plan.Hit + plans[0].Plan.Read
+			plan := analyzed(t, base, st)
+			total += plan.Hit + plan.Read
 		}
 		return total
 	}
