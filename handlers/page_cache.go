@@ -121,10 +121,8 @@ func (pc *pageCache) page(key string, render func(nonce string) (*sharedPage, er
 // of HTML, and at 9,000 requests a second those copies (250 MB/s) kept the
 // garbage collector busy. A nonce never straddles two parts.
 func (pc *pageCache) send(c echo.Context, status int, token string, parts ...[]byte) error {
+	startPage(c, status)
 	res := c.Response()
-	res.Header().Set("Cache-Control", "no-store")
-	res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	res.WriteHeader(status)
 	for _, body := range parts {
 		for {
 			i := bytes.Index(body, pc.nonce)

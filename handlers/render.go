@@ -144,6 +144,16 @@ func (h *Handler) renderBytes(c echo.Context, name string, p page) ([]byte, erro
 
 // sendPage writes a rendered page; no page is cached by browsers or proxies.
 func sendPage(c echo.Context, status int, body []byte) error {
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, body)
+	startPage(c, status)
+	_, err := c.Response().Write(body)
+	return err
+}
+
+// startPage writes the status and headers of an HTML page that carries a
+// CSRF token (no-store: never cached).
+func startPage(c echo.Context, status int) {
+	res := c.Response()
+	res.Header().Set("Cache-Control", "no-store")
+	res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	res.WriteHeader(status)
 }
